@@ -1,0 +1,6 @@
+package flash.display {
+/** Declaration only (see flash-src/README.md). */
+public class DisplayObjectContainer extends InteractiveObject {
+	public function DisplayObjectContainer() {}
+}
+}
