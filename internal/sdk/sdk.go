@@ -126,7 +126,9 @@ func newestPlayerGlobal(home string) (string, error) {
 	if len(found) == 0 {
 		return "", errors.New("no frameworks/libs/player/*/playerglobal.swc")
 	}
-	sort.Slice(found, func(i, j int) bool { return versionLess(filepath.Base(filepath.Dir(found[i])), filepath.Base(filepath.Dir(found[j]))) })
+	sort.Slice(found, func(i, j int) bool {
+		return versionLess(filepath.Base(filepath.Dir(found[i])), filepath.Base(filepath.Dir(found[j])))
+	})
 	return found[len(found)-1], nil
 }
 
