@@ -1,0 +1,274 @@
+package websocketjs {
+import flash.crypto.generateRandomBytes;
+import flash.utils.ByteArray;
+import flash.utils.clearTimeout;
+import flash.utils.setTimeout;
+
+/**
+ * One RFC 6455 client connection: opening handshake, framing, ping/pong, closing handshake,
+ * timeouts. Everything the page must learn becomes an event on the sink; this class never
+ * calls into the page.
+ */
+public final class WebSocket {
+	public static const CONNECTING:int = 0;
+	public static const OPEN:int = 1;
+	public static const CLOSING:int = 2;
+	public static const CLOSED:int = 3;
+
+	public var state:int = CONNECTING;
+
+	private var id:int;
+	private var sink:EventSink;
+	private var url:WebSocketUrl;
+	private var protocols:Array;
+	private var origin:String;
+	private var cookie:String;
+	private var extraHeaders:Array;
+	private var proxyHost:String;
+	private var proxyPort:int;
+	private var proxyAuthorization:String;
+	private var connectTimeoutMs:int;
+	private var closeTimeoutMs:int;
+	private var maxMessageBytes:Number;
+
+	private var transport:RFC2817Socket;
+	private var key:String;
+	private var head:ByteArray;     // response bytes until the header block is complete
+	private var decoder:FrameCodec;
+	private var timer:uint;
+	private var timerSet:Boolean;
+	private var sentClose:Boolean;
+	private var receivedClose:Boolean;
+	private var closeCode:int = 1005;
+	private var closeReason:String = "";
+
+	/** Arguments are validated by the caller (WebSocketMain.create). */
+	public function WebSocket(id:int, sink:EventSink, url:WebSocketUrl, protocols:Array, origin:String,
+			cookie:String, extraHeaders:Array, proxyHost:String, proxyPort:int, proxyAuthorization:String,
+			connectTimeoutMs:int, closeTimeoutMs:int, maxMessageBytes:Number) {
+		this.id = id;
+		this.sink = sink;
+		this.url = url;
+		this.protocols = protocols;
+		this.origin = origin;
+		this.cookie = cookie;
+		this.extraHeaders = extraHeaders;
+		this.proxyHost = proxyHost;
+		this.proxyPort = proxyPort;
+		this.proxyAuthorization = proxyAuthorization;
+		this.connectTimeoutMs = connectTimeoutMs;
+		this.closeTimeoutMs = closeTimeoutMs;
+		this.maxMessageBytes = maxMessageBytes;
+	}
+
+	/** Opens the connection; failures arrive as error + close events. */
+	public function start():void {
+		startTimer(connectTimedOut, connectTimeoutMs);
+		log("debug", "connecting to " + url.hostHeader + (proxyHost ? " through proxy " + RFC2817Socket.authority(proxyHost, proxyPort) : ""));
+		try {
+			transport = new RFC2817Socket(url.secure);
+			transport.onConnect = transportConnected;
+			transport.onData = transportData;
+			transport.onClose = transportClosed;
+			transport.connect(url.host, url.port, proxyHost, proxyPort, proxyAuthorization);
+		} catch (e:Error) {
+			failAbnormally(e.message);
+		}
+	}
+
+	/**
+	 * Sends a text ("t", data is the decoded string) or binary ("b", data is a ByteArray)
+	 * message; returns the payload size, or -1 when the connection is not open.
+	 */
+	public function send(kind:String, data:Object):int {
+		if (state != OPEN) return -1;
+		var payload:ByteArray = kind == "t" ? Utf8.encode(String(data)) : ByteArray(data);
+		if (sink.debug) log("debug", "send " + (kind == "t" ? "text: " + String(data).substring(0, 200) : "binary, " + payload.length + " bytes"));
+		sendFrame(kind == "t" ? FrameCodec.TEXT : FrameCodec.BINARY, payload);
+		return payload.length;
+	}
+
+	/**
+	 * The page's close(code, reason) (code 0: none). While connecting it aborts; while open it
+	 * starts the closing handshake and waits closeTimeoutMs for the server's answer.
+	 */
+	public function close(code:int, reason:String):void {
+		if (state == CONNECTING) {
+			failAbnormally("WebSocket closed before the connection was established");
+			return;
+		}
+		if (state != OPEN) return;
+		var payload:ByteArray = FrameCodec.closePayload(code, reason);
+		if (payload.length > 125) payload = FrameCodec.closePayload(code, ""); // the page checks this; never send a bad frame
+		state = CLOSING;
+		sentClose = true;
+		startTimer(closeTimedOut, closeTimeoutMs);
+		sendFrame(FrameCodec.CLOSE, payload);
+	}
+
+	private function transportConnected():void {
+		if (state != CONNECTING) return;
+		key = Handshake.makeKey(generateRandomBytes(16));
+		var request:String = Handshake.buildRequest(url, key, protocols, origin, cookie, extraHeaders);
+		// The request is logged with credentials blanked: cookies are never logged.
+		if (sink.debug) log("debug", "handshake request:\n" + request.replace(/^(Cookie|Authorization):.*$/gim, "$1: (not logged)"));
+		head = new ByteArray();
+		transport.write(Utf8.encode(request));
+	}
+
+	private function transportData(bytes:ByteArray):void {
+		if (state == CONNECTING) {
+			var scanFrom:int = head.length > 3 ? head.length - 3 : 0;
+			head.position = head.length;
+			head.writeBytes(bytes);
+			var end:int = Handshake.headerEnd(head, scanFrom);
+			if (end < 0) {
+				if (head.length > Handshake.MAX_HEADER_BYTES) failAbnormally("handshake response header is larger than " + Handshake.MAX_HEADER_BYTES + " bytes");
+				return;
+			}
+			var text:String = Handshake.latin1(head, end);
+			if (sink.debug) log("debug", "handshake response:\n" + text.replace(/^(Set-Cookie):.*$/gim, "$1: (not logged)"));
+			var result:Object;
+			try {
+				result = Handshake.checkResponse(text, key, protocols);
+			} catch (e:Error) {
+				failAbnormally("WebSocket handshake with " + url.hostHeader + " failed: " + e.message);
+				return;
+			}
+			clearTimer();
+			state = OPEN;
+			decoder = new FrameCodec(maxMessageBytes);
+			sink.emit({id: id, type: "open", protocol: BridgeCodec.esc(result.protocol), extensions: BridgeCodec.esc(result.extensions)});
+			if (head.length > end) decoder.push(head, end, head.length - end);
+			head = null;
+		} else if (decoder) {
+			decoder.push(bytes);
+		}
+		if (decoder) readFrames();
+	}
+
+	private function readFrames():void {
+		var ev:Object;
+		while (state != CLOSED && (ev = decoder.next()) != null) {
+			switch (ev.type) {
+			case "fail":
+				failConnection(ev.code, ev.message);
+				return;
+			case "text":
+			case "binary":
+				// After the page called close() messages are dropped, as in browsers.
+				if (state != OPEN) break;
+				if (sink.debug) log("debug", "received " + (ev.type == "text" ? "text: " + String(ev.data).substring(0, 200) : "binary, " + ev.data.length + " bytes"));
+				sink.emit({id: id, type: "message", kind: ev.type == "text" ? "t" : "b",
+					data: ev.type == "text" ? BridgeCodec.esc(ev.data) : BridgeCodec.b64(ev.data)});
+				break;
+			case "ping":
+				if (!sentClose) sendFrame(FrameCodec.PONG, ev.data);
+				break;
+			case "pong":
+				break;
+			case "close":
+				serverClosed(ev.code, ev.reason);
+				break;
+			}
+		}
+	}
+
+	/** A close frame arrived: answer it if we have not sent ours, then wait for the TCP close. */
+	private function serverClosed(code:int, reason:String):void {
+		if (receivedClose) return;
+		receivedClose = true;
+		closeCode = code;
+		closeReason = reason;
+		log("debug", "server sent close " + code);
+		if (!sentClose) {
+			sentClose = true;
+			state = CLOSING;
+			sendFrame(FrameCodec.CLOSE, FrameCodec.closePayload(code == 1005 ? 0 : code, ""));
+		}
+		// RFC 6455 section 7.1.1: the server closes TCP first; do it ourselves after the timeout.
+		startTimer(closeTimedOut, closeTimeoutMs);
+	}
+
+	private function transportClosed(error:String):void {
+		if (state == CLOSED) return;
+		if (state == CLOSING && receivedClose) {
+			finish(true, closeCode, closeReason);
+			return;
+		}
+		if (error == null) {
+			error = state == CONNECTING ? "connection closed before the WebSocket handshake completed" :
+				state == OPEN ? "connection closed without a closing handshake" :
+				"connection closed before the server answered the close frame";
+		}
+		failAbnormally(error);
+	}
+
+	private function connectTimedOut():void {
+		timerSet = false;
+		if (state == CONNECTING) failAbnormally("no WebSocket connection to " + url.hostHeader + " within " + connectTimeoutMs + " ms");
+	}
+
+	private function closeTimedOut():void {
+		timerSet = false;
+		if (state != CLOSING) return;
+		if (receivedClose) {
+			finish(true, closeCode, closeReason);
+		} else {
+			failAbnormally("the server did not answer the close frame within " + closeTimeoutMs + " ms");
+		}
+	}
+
+	/**
+	 * "Fail the WebSocket connection" (RFC 6455 section 7.1.7) for a protocol violation: send
+	 * a close frame with the code unless one was sent, drop TCP, report error and the code.
+	 */
+	private function failConnection(code:int, message:String):void {
+		if (!sentClose) {
+			sentClose = true;
+			sendFrame(FrameCodec.CLOSE, FrameCodec.closePayload(code, ""));
+			if (state == CLOSED) return; // the write failed and was reported
+		}
+		sink.emit({id: id, type: "error", message: BridgeCodec.esc(message)});
+		finish(false, code, "");
+	}
+
+	/** An abnormal end: error, then close 1006. */
+	private function failAbnormally(message:String):void {
+		if (state == CLOSED) return;
+		sink.emit({id: id, type: "error", message: BridgeCodec.esc(message)});
+		finish(false, 1006, "");
+	}
+
+	private function finish(wasClean:Boolean, code:int, reason:String):void {
+		if (state == CLOSED) return;
+		state = CLOSED;
+		clearTimer();
+		if (transport) transport.close();
+		decoder = null;
+		head = null;
+		sink.emit({id: id, type: "close", wasClean: wasClean, code: code, reason: BridgeCodec.esc(reason)});
+		sink.forget(id);
+	}
+
+	private function sendFrame(opcode:int, payload:ByteArray):void {
+		transport.write(FrameCodec.encode(opcode, payload, generateRandomBytes(4)));
+	}
+
+	private function startTimer(fn:Function, ms:int):void {
+		clearTimer();
+		timer = setTimeout(fn, ms);
+		timerSet = true;
+	}
+
+	private function clearTimer():void {
+		if (timerSet) clearTimeout(timer);
+		timerSet = false;
+	}
+
+	private function log(level:String, message:String):void {
+		if (level == "debug" && !sink.debug) return;
+		sink.emit({id: id, type: "log", level: level, message: BridgeCodec.esc(message)});
+	}
+}
+}
