@@ -1,0 +1,3 @@
+var o = { remove: function () {} };
+o["delete"] = o.remove;
+window.o = o;
