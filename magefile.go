@@ -1,0 +1,62 @@
+//go:build mage
+
+// The build of web-socket-js. Each target is a thin, documented step; the work lives in
+// ordinary Go packages under internal/ (tested by go test ./...).
+// Run "go run mage.go -l" for the list.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/magefile/mage/mg"
+	"github.com/magefile/mage/sh"
+
+	"github.com/web-socket-js/web-socket-js/internal/build"
+)
+
+// Default is what "go run mage.go" does with no target.
+var Default = Build
+
+// SDK resolves the ActionScript compiler (FLEX_HOME, or the pinned Apache Royale fetched once) and prints what and where.
+func SDK(ctx context.Context) error {
+	b, err := build.New(os.Stdout)
+	if err != nil {
+		return err
+	}
+	tc, err := b.Toolchain(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tc.Describe())
+	return nil
+}
+
+// Build compiles both SWFs and bundles the JS shim into dist/, skipping whatever is up to date.
+func Build(ctx context.Context) error {
+	b, err := build.New(os.Stdout)
+	if err != nil {
+		return err
+	}
+	sum, err := b.All(ctx)
+	if err != nil {
+		return err
+	}
+	sum.Report(os.Stdout)
+	return nil
+}
+
+// Test builds, vets and runs every test: Go, AS3 (in Ruffle), Node and browser tests.
+func Test(ctx context.Context) error {
+	mg.CtxDeps(ctx, Build)
+	if err := sh.RunV("go", "vet", "./..."); err != nil {
+		return err
+	}
+	return sh.RunV("go", "test", "-timeout", "25m", "./...")
+}
+
+// Clean removes dist/ (the download and compile cache stays; see README).
+func Clean() error {
+	return os.RemoveAll("dist")
+}
