@@ -1,0 +1,158 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/netutil"
+)
+
+// DefaultTimeout bounds how long one policy connection may take, from the
+// first byte read to the last byte written. The request is 23 bytes; a
+// client that needs longer is broken or hostile.
+const DefaultTimeout = 3 * time.Second
+
+// DefaultMaxConns bounds how many policy connections are served at once.
+const DefaultMaxConns = 1024
+
+// ErrNotRequest reports bytes that are not the policy request.
+var ErrNotRequest = errors.New("not a policy file request")
+
+// ReadRequest reads the policy request from r. It never reads past the
+// request's length, and it gives up at the first byte that does not match,
+// so garbage is rejected as soon as it arrives.
+func ReadRequest(r io.Reader) error {
+	var buf [len(Request)]byte
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		for i := n; i < n+m; i++ {
+			if buf[i] != Request[i] {
+				return ErrNotRequest
+			}
+		}
+		n += m
+		if n == len(buf) {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Server answers policy requests with a fixed policy. The zero value is not
+// usable: set XML (from XML()).
+type Server struct {
+	XML      []byte        // the policy, NUL included
+	Timeout  time.Duration // per connection; 0 → DefaultTimeout
+	MaxConns int           // concurrent connections; 0 → DefaultMaxConns
+	Logger   *slog.Logger  // nil → slog.Default()
+
+	once sync.Once
+	sem  chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		n := s.MaxConns
+		if n <= 0 {
+			n = DefaultMaxConns
+		}
+		s.sem = make(chan struct{}, n)
+	})
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Server) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return DefaultTimeout
+}
+
+// ServeConn reads one request from c, answers it if it is exact, and closes
+// c in every case. It returns once c is closed.
+func (s *Server) ServeConn(c net.Conn) {
+	defer c.Close()
+	log := s.logger().With("remote", c.RemoteAddr().String())
+	c.SetDeadline(time.Now().Add(s.timeout()))
+	if err := ReadRequest(c); err != nil {
+		log.Info("policy: bad request, closing", "err", err)
+		return
+	}
+	if _, err := c.Write(s.XML); err != nil {
+		log.Info("policy: write failed", "err", err)
+		return
+	}
+	log.Debug("policy: served")
+}
+
+// Go serves c on its own goroutine, tracked so Wait can wait for it. When
+// MaxConns connections are already being served, c is closed at once.
+func (s *Server) Go(c net.Conn) {
+	s.init()
+	select {
+	case s.sem <- struct{}{}:
+	default:
+		s.logger().Warn("policy: too many connections, closing", "remote", c.RemoteAddr().String())
+		c.Close()
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer func() { <-s.sem; s.wg.Done() }()
+		s.ServeConn(c)
+	}()
+}
+
+// Wait waits for every connection started with Go to finish; each is bounded
+// by Timeout.
+func (s *Server) Wait() { s.wg.Wait() }
+
+// Serve accepts policy connections on ln until ctx ends or ln fails, then
+// closes ln and waits for the connections in flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer s.Wait()
+	defer ln.Close()
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var retry bool
+			if backoff, retry = netutil.AcceptBackoff(err, backoff); !retry {
+				return err
+			}
+			s.logger().Warn("policy: accept failed", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		backoff = 0
+		s.Go(c)
+	}
+}
