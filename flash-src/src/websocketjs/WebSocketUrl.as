@@ -18,6 +18,9 @@ public final class WebSocketUrl {
 
 	public function WebSocketUrl(url:String) {
 		if (url == null) throw new Error("no URL given");
+		if (/[\x00-\x1F\x7F]|^ | $/.test(url)) {
+			throw new Error("URL contains control characters or surrounding spaces: " + url.replace(/[\x00-\x1F\x7F]/g, "?"));
+		}
 		var m:Object = /^(wss?):\/\/([^\/?#]*)([^#]*)$/i.exec(url);
 		if (!m) {
 			if (url.indexOf("#") >= 0) throw new Error("a WebSocket URL must not have a fragment: " + url);
