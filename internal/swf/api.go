@@ -23,12 +23,10 @@ func (c *Compiler) apiLibrary(ctx context.Context) (library, error) {
 	if tc.HasFlashAPI {
 		return library{key: tc.Identity, swcs: []string{tc.BuiltinsSWC}}, nil
 	}
-	h := sha256.New()
-	fmt.Fprintln(h, "api v1", tc.Identity)
-	if err := hashTree(h, c.APIDir); err != nil {
-		return library{}, fmt.Errorf("flash API declarations: %w", err)
+	key, err := apiKey(tc.Identity, c.APIDir)
+	if err != nil {
+		return library{}, err
 	}
-	key := hex.EncodeToString(h.Sum(nil))
 	swc := filepath.Join(c.CacheDir, "api", key+".swc")
 	lib := library{key: key, swcs: []string{tc.BuiltinsSWC, swc}}
 	if _, err := os.Stat(swc); err == nil {
@@ -44,11 +42,21 @@ func (c *Compiler) apiLibrary(ctx context.Context) (library, error) {
 	tmp := swc + ".tmp" + fmt.Sprint(os.Getpid())
 	c.logf("compiling the Flash API declarations\n")
 	cmd := tc.COMPC(ctx, "-load-config="+cfg, "-source-path="+c.APIDir, "-include-sources="+c.APIDir, "-output="+tmp)
-	if err := run(cmd); err != nil {
+	if err := c.run(cmd); err != nil {
 		os.Remove(tmp)
 		return lib, fmt.Errorf("compiling the Flash API declarations in %s:\n%w", c.APIDir, err)
 	}
 	return lib, os.Rename(tmp, swc)
+}
+
+// apiKey addresses the declarations SWC by compiler identity and declaration sources.
+func apiKey(identity, apiDir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, "api v1", identity)
+	if err := hashTree(h, apiDir); err != nil {
+		return "", fmt.Errorf("flash API declarations: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeConfig writes the compiler configuration for lib into the cache, named by its

@@ -5,14 +5,19 @@ import (
 	"errors"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // run runs a compiler command; on failure the error carries its diagnostics as
 // file:line:col lines.
-func run(cmd *exec.Cmd) error {
+func (c *Compiler) run(cmd *exec.Cmd) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
 	err := cmd.Run()
+	if c.OnRun != nil {
+		c.OnRun(cmd.Args, time.Since(start))
+	}
 	if err == nil {
 		return nil
 	}

@@ -40,6 +40,9 @@ type Compiler struct {
 	APIDir    string // Flash API declarations, used when the SDK has no real playerglobal.swc
 	CacheDir  string
 	Log       io.Writer // nil: silent
+	// OnRun, when set, hears of every compiler process run and how long it took (the
+	// build benchmark replays them to measure the pipeline's own overhead).
+	OnRun func(argv []string, took time.Duration)
 }
 
 // Build brings every target up to date, compiling those whose key is not cached, in
@@ -91,7 +94,13 @@ func (c *Compiler) buildOne(ctx context.Context, t Target, api library) (Result,
 func (c *Compiler) targetKey(t Target, api library) (string, error) {
 	h := sha256.New()
 	fmt.Fprintln(h, "swf v1", c.Toolchain.Identity, api.key, strings.Join(compileFlags(t), " "))
-	fmt.Fprintln(h, "entry", filepath.Base(t.Entry))
+	entry := t.Entry
+	if len(t.SourcePaths) > 0 {
+		if rel, err := filepath.Rel(t.SourcePaths[0], t.Entry); err == nil {
+			entry = filepath.ToSlash(rel) // stable across checkouts in different folders
+		}
+	}
+	fmt.Fprintln(h, "entry", entry)
 	for _, dir := range t.SourcePaths {
 		if err := hashTree(h, dir); err != nil {
 			return "", err
@@ -123,7 +132,7 @@ func (c *Compiler) compile(ctx context.Context, t Target, api library, cached st
 	args = append(args, compileFlags(t)...)
 	args = append(args, "-output="+tmp, t.Entry)
 	c.logf("compiling %s\n", filepath.Base(t.Output))
-	if err := run(c.Toolchain.MXMLC(ctx, args...)); err != nil {
+	if err := c.run(c.Toolchain.MXMLC(ctx, args...)); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("compiling %s:\n%w", t.Entry, err)
 	}

@@ -1,0 +1,130 @@
+package swf_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
+	"github.com/web-socket-js/web-socket-js/internal/sdk"
+	"github.com/web-socket-js/web-socket-js/internal/swf"
+	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
+)
+
+const goodMain = `package {
+import flash.display.Sprite;
+public class Main extends Sprite {
+	public function Main() { var n:int = 1 + 2; }
+}
+}
+`
+
+const badMain = `package {
+import flash.display.Sprite;
+public class Main extends Sprite {
+	public function Main() {
+		var n:int = undefinedThing;
+	}
+}
+}
+`
+
+// A compile error fails the build with file:line:col, and the previous output stays
+// untouched: nothing half-written lands in the output folder.
+func TestCompileErrorNamesFileAndLineAndKeepsOldOutput(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
+	main := filepath.Join(src, "Main.as")
+	os.WriteFile(main, []byte(goodMain), 0o644)
+	c := swftest.Compiler(t, ctx)
+	c.CacheDir = t.TempDir()
+	target := swf.Target{Entry: main, SourcePaths: []string{src}, Output: out}
+	res, err := c.Build(ctx, target)
+	if err != nil || !res[0].Compiled {
+		t.Fatalf("good source: %+v %v", res, err)
+	}
+	before, _ := os.ReadFile(out)
+
+	os.WriteFile(main, []byte(badMain), 0o644)
+	_, err = c.Build(ctx, target)
+	if err == nil {
+		t.Fatal("a source with an error compiled")
+	}
+	want := regexp.MustCompile(regexp.QuoteMeta(main) + `:5:\d+: error: .*undefinedThing`)
+	if !want.MatchString(err.Error()) {
+		t.Fatalf("error does not name file:line:col:\n%v", err)
+	}
+	after, _ := os.ReadFile(out)
+	if string(after) != string(before) {
+		t.Fatal("the failed build changed the previous output")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Fatalf("output folder holds leftovers: %v", entries)
+	}
+}
+
+// A second build of unchanged inputs compiles nothing; an edit recompiles.
+func TestUnchangedInputsCompileNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
+	main := filepath.Join(src, "Main.as")
+	os.WriteFile(main, []byte(goodMain), 0o644)
+	c := swftest.Compiler(t, ctx)
+	c.CacheDir = t.TempDir()
+	runs := 0
+	c.OnRun = func([]string, time.Duration) { runs++ }
+	target := swf.Target{Entry: main, SourcePaths: []string{src}, Output: out}
+	for i := 0; i < 2; i++ {
+		if _, err := c.Build(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs != 2 { // the API declarations SWC and the SWF, once each
+		t.Fatalf("compiler ran %d times for two identical builds, want 2", runs)
+	}
+	os.WriteFile(main, []byte(strings.Replace(goodMain, "1 + 2", "1 + 3", 1)), 0o644)
+	res, err := c.Build(ctx, target)
+	if err != nil || !res[0].Compiled || runs != 3 {
+		t.Fatalf("edited source: compiled=%v runs=%d err=%v", res[0].Compiled, runs, err)
+	}
+	b, _ := os.ReadFile(out)
+	info, err := swf.Parse(b)
+	if err != nil || !info.UsesAS3 || info.ABCBytes == 0 {
+		t.Fatalf("output is not an AS3 SWF: %+v %v", info, err)
+	}
+}
+
+// FLEX_HOME pointing at a Royale layout (royale-asjs) compiles, with our declarations.
+func TestFlexHomeRoyaleLayoutCompiles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := npmpkg.Ensure(ctx, sdk.Royale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "apache-royale-0.9.12-bin-js", "royale-asjs")
+	tc, err := sdk.Resolve(ctx, sdk.Options{FlexHome: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tc.Source, "FLEX_HOME=") || tc.HasFlashAPI {
+		t.Fatalf("toolchain %+v", tc)
+	}
+	c := swftest.Compiler(t, ctx)
+	c.Toolchain, c.CacheDir = tc, t.TempDir()
+	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
+	os.WriteFile(filepath.Join(src, "Main.as"), []byte(goodMain), 0o644)
+	if _, err := c.Build(ctx, swf.Target{Entry: filepath.Join(src, "Main.as"), SourcePaths: []string{src}, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); len(b) < 8 || string(b[:3]) != "ZWS" {
+		t.Fatal("no LZMA SWF written")
+	}
+}
