@@ -81,7 +81,7 @@ func writeZip(w io.Writer, members []member, mtime time.Time) error {
 		}
 		// Setting h.Modified would make archive/zip add an extended
 		// timestamp extra field; the legacy fields alone carry the time.
-		h.ModifiedDate, h.ModifiedTime = date, clock //nolint:staticcheck // deliberate, see above
+		h.ModifiedDate, h.ModifiedTime = date, clock
 		h.SetMode(m.mode)
 		fw, err := zw.CreateHeader(h)
 		if err != nil {
