@@ -84,6 +84,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // relay copies both ways until one side ends, then closes the other and
 // waits for the second copier so no goroutine outlives the call.
 func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logger) {
+	// When the server shuts down (ctx ends), say so with 1001 rather than
+	// letting a cancelled read drop the connection.
+	stop := context.AfterFunc(ctx, func() {
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		tcp.Close()
+	})
+	defer stop()
+	ctx = context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

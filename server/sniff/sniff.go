@@ -75,6 +75,11 @@ func New(inner net.Listener, timeout time.Duration, divert func(net.Conn), log *
 // Accept returns the next connection that is not a policy request.
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
+	case <-l.done:
+		return nil, net.ErrClosed
+	default:
+	}
+	select {
 	case c := <-l.conns:
 		return c, nil
 	case err := <-l.errc:
@@ -122,8 +127,8 @@ func (l *Listener) acceptLoop() {
 				}
 			}
 			select {
+			case <-l.done: // closed by us: Accept reports net.ErrClosed
 			case l.errc <- err:
-			case <-l.done:
 			}
 			return
 		}
