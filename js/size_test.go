@@ -1,0 +1,96 @@
+package js_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/web-socket-js/web-socket-js/internal/jsbundle"
+)
+
+// SizeTarget is the budget for web_socket.min.js after gzip -9 (issue 4), banner included.
+// SizeCeiling is the original web_socket.js + swfobject.js, minified and gzipped: the
+// drop-in must never cost more than what it replaces, so growing past it fails.
+const (
+	SizeTarget  = 4000
+	SizeCeiling = 5678
+)
+
+var (
+	bundleOnce sync.Once
+	bundleDir  string
+	bundleErr  error
+)
+
+// bundle builds js/ with the project's pipeline (esbuild + the ES3 gate) once per test
+// binary, into a temporary folder.
+func bundle(t testing.TB) string {
+	t.Helper()
+	bundleOnce.Do(func() {
+		bundleDir, bundleErr = os.MkdirTemp("", "wsjs-bundle-")
+		if bundleErr != nil {
+			return
+		}
+		_, bundleErr = jsbundle.Build(context.Background(), jsbundle.Options{JSDir: ".", OutDir: bundleDir, Version: "0.0.0-test"})
+	})
+	if bundleErr != nil {
+		t.Fatalf("bundling js/: %v", bundleErr)
+	}
+	return bundleDir
+}
+
+// TestMain removes the bundle folder after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bundleDir != "" {
+		os.RemoveAll(bundleDir)
+	}
+	os.Exit(code)
+}
+
+func gzipSize(t testing.TB, data []byte) int {
+	var b bytes.Buffer
+	w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	w.Close()
+	return b.Len()
+}
+
+// TestMinifiedSize reports the min+gzip size of web_socket.min.js against the target.
+func TestMinifiedSize(t *testing.T) {
+	min, err := os.ReadFile(filepath.Join(bundle(t), "web_socket.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := gzipSize(t, min)
+	verdict := "within the target"
+	if size > SizeTarget {
+		verdict = fmt.Sprintf("OVER the target by %d bytes", size-SizeTarget)
+	}
+	t.Logf("web_socket.min.js: %d bytes, %d bytes after gzip -9 (target <= %d: %s)", len(min), size, SizeTarget, verdict)
+	if size > SizeCeiling {
+		t.Errorf("web_socket.min.js is %d bytes gzipped, more than the original web_socket.js + swfobject.js (%d)", size, SizeCeiling)
+	}
+}
+
+// BenchmarkMinifiedSize prints the same figure as a benchmark metric.
+func BenchmarkMinifiedSize(b *testing.B) {
+	min, err := os.ReadFile(filepath.Join(bundle(b), "web_socket.min.js"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int
+	for b.Loop() {
+		size = gzipSize(b, min)
+	}
+	b.ReportMetric(float64(len(min)), "min-bytes")
+	b.ReportMetric(float64(size), "gzip-bytes")
+}

@@ -1,0 +1,104 @@
+// The EventTarget half of the WebSocket interface, for a plain object (IE 8 has no
+// EventTarget to inherit from). ES5 only. Listeners are identified by (type, listener):
+// with no propagation on a socket, the capture flag changes nothing but identity, which
+// is ignored here.
+
+// ACCESSORS: whether Object.defineProperty works on plain objects (not in IE 8). With it,
+// on<type> handlers take the listener-list position of their first assignment, as the DOM
+// specifies; without it they are plain properties, called before the other listeners.
+var ACCESSORS = (function () {
+  try {
+    return Object.defineProperty({}, "x", { get: function () {} });
+  } catch (e) {}
+})();
+
+// Ev is the event object the shim dispatches: Event plus the MessageEvent / CloseEvent
+// fields given in props.
+export function Ev(type, props) {
+  var ev = this, k;
+  ev.type = type;
+  ev.timeStamp = +new Date();
+  ev.bubbles = ev.cancelable = ev.defaultPrevented = false;
+  ev.eventPhase = 2;
+  for (k in props) ev[k] = props[k];
+}
+Ev.prototype.preventDefault = Ev.prototype.stopPropagation = function () {};
+Ev.prototype.stopImmediatePropagation = function () {
+  this._stop = 1;
+};
+
+function list(o, type) {
+  var l = o._ls || (o._ls = {});
+  return l[type] || (l[type] = []);
+}
+
+function find(o, type, fn) {
+  for (var l = list(o, type), i = 0; i < l.length; i++) if (l[i].fn === fn) return i;
+}
+
+function drop(o, type, i) {
+  list(o, type).splice(i, 1)[0].gone = 1;
+}
+
+// eventTarget installs addEventListener, removeEventListener, dispatchEvent and the
+// on<type> handlers on proto. report(e) receives what a listener threw; dispatch goes on.
+export function eventTarget(proto, types, report) {
+  proto.addEventListener = function (type, fn, opt) {
+    if (fn && find(this, type, fn) == null) list(this, type).push({ fn: fn, once: opt && opt.once });
+  };
+  proto.removeEventListener = function (type, fn) {
+    var i = find(this, type, fn);
+    if (i != null) drop(this, type, i);
+  };
+  proto.dispatchEvent = function (ev) {
+    var type = ev.type, l = list(this, type).slice(), h = this["on" + type], i, x, f;
+    try {
+      ev.target = ev.currentTarget = this;
+    } catch (e) {} // a native Event's target is read-only
+    if (!ACCESSORS && typeof h == "function") l.unshift({ fn: h });
+    for (i = 0; i < l.length && !ev._stop; i++) {
+      x = l[i];
+      if (x.gone) continue;
+      if (x.once) this.removeEventListener(type, x.fn);
+      f = x.fn;
+      try {
+        if (typeof f == "function") f.call(this, ev);
+        else f.handleEvent(ev);
+      } catch (e) {
+        report(e);
+      }
+    }
+    return !ev.defaultPrevented;
+  };
+  for (var i = 0; i < types.length; i++) {
+    if (ACCESSORS) handler(proto, types[i]);
+    else proto["on" + types[i]] = null;
+  }
+}
+
+// handler defines on<type>: a function value occupies one listener-list entry, kept in
+// place while the value changes and removed when it is set to anything else. The entry
+// is a function that calls the current value.
+function handler(proto, type) {
+  Object.defineProperty(proto, "on" + type, {
+    get: function () {
+      var x = this._hs && this._hs[type];
+      return x ? x.v : null;
+    },
+    set: function (v) {
+      var hs = this._hs || (this._hs = {}), x = hs[type];
+      if (typeof v == "function") {
+        if (!x) {
+          x = hs[type] = function (ev) {
+            return x.v.call(this, ev);
+          };
+          this.addEventListener(type, x);
+        }
+        x.v = v;
+      } else if (x) {
+        delete hs[type];
+        this.removeEventListener(type, x);
+      }
+    }
+  });
+}

@@ -1,0 +1,387 @@
+// FlashWebSocket: the WHATWG WebSocket interface implemented on WebSocketMain.swf, speaking
+// the bridge contract in flash-src/BRIDGE.md (version 1). ES5 only, and no reserved word
+// as a property name: the minified bundle must parse as ES3 (IE 8). Written for size: the
+// private fields of a socket are one letter (_i id, _o origin, _h host name, _p protocols,
+// _a extra constructor arguments, _q send queue, _c handed to the SWF).
+import { esc, unesc, utf8Length, b64enc, b64dec } from "./codec.js";
+import { Ev, eventTarget } from "./events.js";
+
+export var BRIDGE_VERSION = 1;
+
+var SWF_ID = "webSocketFlash";
+var BRIDGE = "__wsjsBridge";
+
+// log writes to WEB_SOCKET_LOGGER (an object with log and error methods) or the console;
+// "debug" lines only when WEB_SOCKET_DEBUG is set.
+export function log(win, level, msg) {
+  var l = win.WEB_SOCKET_LOGGER || win.console;
+  msg = "[WebSocket] " + msg;
+  if (l && (level != "debug" || win.WEB_SOCKET_DEBUG)) {
+    if (level == "error") l.error(msg);
+    else l.log(msg);
+  }
+}
+
+// createFlashWebSocket returns a WebSocket class bound to win (the page's window, or a fake
+// one in tests) that embeds the SWF from WEB_SOCKET_SWF_LOCATION or defaultSwf. It reads the
+// WEB_SOCKET_* globals when it needs them, so pages may set them after loading the script.
+export function createFlashWebSocket(win, defaultSwf) {
+  var Native = win.WebSocket || win.MozWebSocket;
+  var sockets = {}; // id -> socket, from construction until its close event
+  var nextId = 1;
+  var state = 0; // 0 not started, 1 waiting for the SWF, 2 ready, 3 failed
+  var failure; // why the SWF failed (state 3)
+  var tasks = []; // run once the SWF is ready
+  var polling;
+  var timer;
+
+  function swf() {
+    return win.document.getElementById(SWF_ID);
+  }
+
+  function later(f) {
+    win.setTimeout(f, 0);
+  }
+
+  function report(e) {
+    later(function () {
+      throw e;
+    });
+  }
+
+  function error(name, code, msg) {
+    var e;
+    try {
+      e = new win.DOMException(msg, name);
+      if (e.name == name) return e;
+    } catch (x) {}
+    e = Error(msg);
+    e.name = name;
+    e.code = code;
+    return e;
+  }
+
+  function needArg(args) {
+    if (!args.length) throw new TypeError("1 argument required");
+  }
+
+  function fire(ws, type, props) {
+    ws.dispatchEvent(new Ev(type, props));
+  }
+
+  // fail ends a socket the SWF cannot serve (or that close() aborted): error, then close
+  // 1006, as a native WebSocket reports a connection that could not be established.
+  function fail(ws, reason) {
+    delete sockets[ws._i];
+    ws.readyState = 3;
+    fire(ws, "error");
+    fire(ws, "close", { wasClean: false, code: 1006, reason: reason });
+  }
+
+  // failAll fails every socket; the constructor then fails new sockets the same way until
+  // a "ready" arrives.
+  function failAll(msg) {
+    state = 3;
+    failure = msg;
+    log(win, "error", msg);
+    for (var id in sockets) fail(sockets[id], msg);
+  }
+
+  function task(f) {
+    if (state == 2) f();
+    else tasks.push(f);
+  }
+
+  // bridge is the one page function the SWF calls. It only schedules work: calling back
+  // into the SWF from inside this call can deadlock or reorder events.
+  function bridge(kind, arg) {
+    if (kind == "ready") {
+      later(function () {
+        ready(arg);
+      });
+    } else if (!polling) {
+      polling = 1;
+      later(poll);
+    }
+  }
+
+  function ready(version) {
+    if (version != BRIDGE_VERSION) {
+      return failAll("WebSocketMain.swf bridge version " + version + " != web_socket.js " + BRIDGE_VERSION);
+    }
+    win.clearTimeout(timer);
+    // A second "ready" means the SWF was reloaded (Ruffle does so when it runs out of WebGL
+    // contexts): the sockets it held are gone.
+    if (state == 2) failAll("WebSocketMain.swf restarted");
+    state = 2;
+    if (win.WEB_SOCKET_DEBUG) swf().wsjsSetDebug(true);
+    while (tasks.length) {
+      try {
+        tasks.shift()();
+      } catch (e) {
+        report(e);
+      }
+    }
+  }
+
+  function poll() {
+    polling = 0;
+    for (var evs = swf().wsjsPoll() || [], i = 0; i < evs.length; i++) {
+      try {
+        handle(evs[i]);
+      } catch (e) {
+        log(win, "error", e.message);
+      }
+    }
+  }
+
+  function handle(e) {
+    var ws = sockets[e.id], type = e.type, u;
+    if (type == "log") return log(win, e.level, unesc(e.message));
+    if (!ws) return; // aborted by close() while connecting
+    if (type == "open") {
+      ws.readyState = 1;
+      ws.protocol = unesc(e.protocol);
+      ws.extensions = unesc(e.extensions);
+      fire(ws, type);
+    } else if (type == "message") {
+      // A message arriving after close() was called is dropped, as the standard says.
+      // Binary data: ArrayBuffer or Blob per binaryType; an ArrayBuffer where there is no
+      // Blob; an Array of byte values where there are no typed arrays (IE 8/9).
+      if (ws.readyState == 1) {
+        if (e.kind == "b") {
+          u = b64dec(e.data);
+          if (u.buffer) u = ws.binaryType == "arraybuffer" || !win.Blob ? u.buffer : new win.Blob([u]);
+        } else u = unesc(e.data);
+        fire(ws, type, { data: u, origin: ws._o, lastEventId: "", source: null, ports: [] });
+      }
+    } else {
+      ws.readyState = 3;
+      if (type == "error") {
+        log(win, "error", ws.url + ": " + unesc(e.message));
+        fire(ws, type);
+      } else {
+        delete sockets[e.id];
+        fire(ws, type, { wasClean: !!e.wasClean, code: e.code, reason: unesc(e.reason) });
+      }
+    }
+  }
+
+  function whenBody(f) {
+    if (win.document.body) f();
+    else if (win.addEventListener) win.addEventListener("DOMContentLoaded", f, false);
+    else win.attachEvent("onload", f);
+  }
+
+  // init embeds the SWF once: a 1x1 element off-screen (display:none would stop IE from
+  // loading Flash), the ActiveX form for IE and the standard form elsewhere (which Ruffle
+  // replaces), then waits WEB_SOCKET_SWF_TIMEOUT ms (default 10 s) for "ready".
+  function init() {
+    if (state) return;
+    state = 1;
+    win[BRIDGE] = bridge;
+    whenBody(function () {
+      var url = (win.WEB_SOCKET_SWF_LOCATION || defaultSwf).replace(/"/g, "%22"),
+        div = win.document.createElement("div"), host = /^\w+:\/\/([^\/]+)/.exec(url);
+      if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR &&
+        !/(^|\/)WebSocketMainInsecure\.swf([?#].*)?$/.test(url)) {
+        log(win, "error", "WebSocketMain.swf on another host needs WebSocketMainInsecure.swf" +
+          " (and WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR = true)");
+      }
+      div.style.cssText = "position:absolute;left:-99px;top:-99px";
+      win.document.body.appendChild(div);
+      div.innerHTML = '<object id="' + SWF_ID + '" name="' + SWF_ID + '" width="1" height="1" ' +
+        ("ActiveXObject" in win ? 'classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000"><param name="movie" value="' + url + '"' :
+          'type="application/x-shockwave-flash" data="' + url + '"') +
+        '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
+        '<param name="flashvars" value="bridge=' + BRIDGE + '"></object>';
+      timer = win.setTimeout(function () {
+        if (state == 1) failAll("WebSocketMain.swf did not start (missing, blocked, no Flash?): " + url);
+      }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
+    });
+  }
+
+  // create hands a socket to the SWF. A refusal (a bad header, say) is thrown when the
+  // caller is the constructor, and reported as error + close otherwise.
+  function create(ws, sync) {
+    if (sockets[ws._i] != ws) return;
+    var loc = win.location, a = ws._a, r = swf().wsjsCreate(ws._i, esc(ws.url), esc(ws._p.join()),
+      esc(/^http/.test(loc.protocol) ? loc.protocol + "//" + loc.host : "null"),
+      // Only the cookies the browser itself would send: same host name.
+      esc(ws._h == String(loc.hostname).toLowerCase() && win.document.cookie || ""),
+      // Extra headers: "Name: value" lines, any line ending.
+      esc((String(a[2] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
+      esc(a[0] || ""), a[1] | 0);
+    ws._c = 1;
+    if (r) {
+      r = unesc(r);
+      if (sync) {
+        delete sockets[ws._i];
+        throw error("SyntaxError", 12, r);
+      }
+      log(win, "error", ws.url + ": " + r);
+      fail(ws, r);
+    }
+  }
+
+  // flush hands queued sends and the close request to the SWF in order, stopping at a Blob
+  // still being read. Bytes the SWF took leave bufferedAmount.
+  function flush(ws) {
+    for (var q = ws._q, x; (x = q[0]) && !x.blob; q.shift()) {
+      if (x.kind) {
+        if (swf().wsjsSend(ws._i, x.kind, x.data) >= 0) ws.bufferedAmount -= x.n;
+      } else swf().wsjsClose(ws._i, x.n, esc(x.data));
+    }
+  }
+
+  // item turns send()'s argument into a queue item: kind "t" (esc'd text) or "b" (b64),
+  // n its payload size in bytes; or, for a Blob, blob (see read).
+  function item(data) {
+    var AB = win.ArrayBuffer, U = win.Uint8Array;
+    if (win.Blob && data instanceof win.Blob) return { blob: data, n: data.size };
+    if (AB && data instanceof AB) data = new U(data);
+    else if (AB && data && data.buffer instanceof AB) data = new U(data.buffer, data.byteOffset, data.byteLength);
+    else return { kind: "t", data: esc(data = String(data)), n: utf8Length(data) };
+    return { kind: "b", data: b64enc(data), n: data.length };
+  }
+
+  // read fetches a queued Blob's bytes (FileReader is asynchronous); the sends behind it
+  // wait, so the order of send() calls is the order on the wire.
+  function read(ws, x) {
+    var r = new win.FileReader();
+    r.onload = r.onerror = function () {
+      if (r.result) {
+        x.kind = "b";
+        x.data = b64enc(new win.Uint8Array(r.result));
+      } else {
+        log(win, "error", ws.url + ": Blob unreadable");
+        ws.bufferedAmount -= x.n;
+      }
+      x.blob = 0;
+      flush(ws);
+    };
+    r.readAsArrayBuffer(x.blob);
+  }
+
+  // parseUrl applies the constructor's URL rules: resolve against the page (a link
+  // element does it as the browser would: trimming, case, default port, percent-encoding),
+  // map http(s) to ws(s), throw SyntaxError for other schemes, a fragment or no host. It
+  // returns [origin, host name, path and query].
+  function parseUrl(url) {
+    var a = win.document.createElement("a"), m, scheme;
+    a.href = url;
+    m = /^([a-z][\w+.\-]*):\/\/([^\/?#\s]+)([^#\s]*)(#.*)?$/i.exec(a.href);
+    scheme = m && m[1].toLowerCase().replace(/^http/, "ws");
+    if (!m || m[4] || !/^wss?$/.test(scheme)) throw error("SyntaxError", 12, "Bad URL " + url);
+    return [scheme + "://" + m[2].toLowerCase(), m[2].toLowerCase().replace(/^.*@|:\d*$/g, ""), m[3] || "/"];
+  }
+
+  // WebSocket(url, protocols, proxyHost, proxyPort, headers): the standard constructor plus
+  // the original web-socket-js's extra arguments: an HTTP CONNECT proxy, and extra request
+  // headers as "Name: value" lines.
+  function WebSocket(url, protocols, proxyHost, proxyPort, headers) {
+    var ws = this, ruffle = win.RufflePlayer, proxies = ruffle && ruffle.config && ruffle.config.socketProxy,
+      seen = {}, i, u, p;
+    if (!(ws instanceof WebSocket)) throw new TypeError("new WebSocket()");
+    needArg(arguments);
+    url = String(url);
+    // Ruffle opens its socket proxy connections with the page's global WebSocket. Those
+    // must stay native, or a Flash socket would ride on the Flash socket it implements.
+    for (i = 0; Native && proxies && i < proxies.length; i++) {
+      if (proxies[i] && proxies[i].proxyUrl == url) return new Native(url, protocols);
+    }
+    u = parseUrl(url);
+    p = protocols === undefined ? [] : [].concat(protocols);
+    for (i = 0; i < p.length; i++) {
+      p[i] = String(p[i]);
+      if (!/^[!#$%&'*+\-.^_`|~\w]+$/.test(p[i]) || seen["$" + p[i]]) {
+        throw error("SyntaxError", 12, "Bad subprotocol " + p[i]);
+      }
+      seen["$" + p[i]] = 1;
+    }
+    ws.url = u[0] + u[2];
+    ws.readyState = ws.bufferedAmount = 0;
+    ws.extensions = ws.protocol = "";
+    ws.binaryType = "blob";
+    ws._i = nextId++;
+    ws._o = u[0];
+    ws._h = u[1];
+    ws._p = p;
+    ws._a = [proxyHost, proxyPort, headers];
+    ws._q = [];
+    sockets[ws._i] = ws;
+    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
+    if (state == 2) create(ws, 1);
+    else if (state == 3) {
+      later(function () {
+        fail(ws, failure);
+      });
+    } else {
+      tasks.push(function () {
+        create(ws);
+      });
+    }
+  }
+
+  var proto = WebSocket.prototype;
+
+  proto.send = function (data) {
+    var ws = this, x;
+    needArg(arguments);
+    if (!ws.readyState) throw error("InvalidStateError", 11, "CONNECTING");
+    x = item(data);
+    ws.bufferedAmount += x.n;
+    // After close() nothing is sent, and bufferedAmount keeps growing (standard).
+    if (ws.readyState == 1) {
+      ws._q.push(x);
+      if (x.blob) read(ws, x);
+      flush(ws);
+    }
+  };
+
+  proto.close = function (code, reason) {
+    var ws = this, s = ws.readyState, f;
+    if (code !== undefined) {
+      // WebIDL [Clamp] unsigned short: clamp, then round half to even.
+      code = Math.min(Math.max(+code || 0, 0), 65535);
+      f = Math.floor(code);
+      code = code - f > 0.5 || (code - f == 0.5 && f % 2) ? f + 1 : f;
+      if (code != 1000 && (code < 3000 || code > 4999)) {
+        throw error("InvalidAccessError", 15, "Bad code " + code);
+      }
+    }
+    reason = reason === undefined ? "" : String(reason);
+    if (utf8Length(reason) > 123) throw error("SyntaxError", 12, "Reason > 123 bytes");
+    if (s > 1) return;
+    ws.readyState = 2;
+    if (s) {
+      // A reason needs a code on the wire: 1000, as the standard says.
+      ws._q.push({ n: code || (reason ? 1000 : 0), data: reason });
+      flush(ws);
+    } else {
+      // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
+      delete sockets[ws._i];
+      if (ws._c) swf().wsjsClose(ws._i, 0, "");
+      later(function () {
+        fail(ws, "");
+      });
+    }
+  };
+
+  eventTarget(proto, ["open", "message", "error", "close"], report);
+
+  WebSocket.CONNECTING = proto.CONNECTING = 0;
+  WebSocket.OPEN = proto.OPEN = 1;
+  WebSocket.CLOSING = proto.CLOSING = 2;
+  WebSocket.CLOSED = proto.CLOSED = 3;
+  WebSocket.__isFlashImplementation = true;
+  WebSocket.__initialize = init;
+  // __addTask(f) runs f once the SWF is ready (socket.io and engine.io used it).
+  WebSocket.__addTask = task;
+  WebSocket.loadFlashPolicyFile = function (url) {
+    task(function () {
+      swf().wsjsLoadPolicy(esc(url));
+    });
+  };
+  return WebSocket;
+}

@@ -1,0 +1,38 @@
+// Choosing between the native WebSocket and the Flash one (see web_socket.js). ES5 only.
+import { createFlashWebSocket, log } from "./flash_web_socket.js";
+
+export function hasFlash(win) {
+  var n = win.navigator, m = n && n.mimeTypes && n.mimeTypes["application/x-shockwave-flash"];
+  if (m || win.RufflePlayer) return true;
+  try {
+    return !!new win.ActiveXObject("ShockwaveFlash.ShockwaveFlash");
+  } catch (e) {
+    return false;
+  }
+}
+
+// scriptDir is where this script came from: the default WEB_SOCKET_SWF_LOCATION is
+// WebSocketMain.swf beside it. While a classic script runs it is the last script element.
+function swfBesideScript(doc) {
+  var s = doc.currentScript, all;
+  if (!s) {
+    all = doc.getElementsByTagName("script");
+    s = all[all.length - 1];
+  }
+  return (s && s.src || "").replace(/[?#].*$/, "").replace(/[^\/]*$/, "") + "WebSocketMain.swf";
+}
+
+export function install(win) {
+  var Native = win.WebSocket || win.MozWebSocket, WS;
+  if (Native && !win.WEB_SOCKET_FORCE_FLASH) {
+    win.WebSocket = Native;
+    return;
+  }
+  if (!win.WEB_SOCKET_FORCE_FLASH && !hasFlash(win)) {
+    log(win, "error", "no WebSocket, no Flash: window.WebSocket stays undefined");
+    return;
+  }
+  WS = createFlashWebSocket(win, swfBesideScript(win.document));
+  win.WebSocket = WS;
+  if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) WS.__initialize();
+}
