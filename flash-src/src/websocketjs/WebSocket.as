@@ -122,10 +122,11 @@ public final class WebSocket {
 			head.position = head.length;
 			head.writeBytes(bytes);
 			var end:int = Handshake.headerEnd(head, scanFrom);
-			if (end < 0) {
-				if (head.length > Handshake.MAX_HEADER_BYTES) failAbnormally("handshake response header is larger than " + Handshake.MAX_HEADER_BYTES + " bytes");
+			if ((end < 0 ? head.length : end) > Handshake.MAX_HEADER_BYTES) {
+				failAbnormally("handshake response header is larger than " + Handshake.MAX_HEADER_BYTES + " bytes");
 				return;
 			}
+			if (end < 0) return;
 			var text:String = Handshake.latin1(head, end);
 			if (sink.debug) log("debug", "handshake response:\n" + text.replace(/^(Set-Cookie):.*$/gim, "$1: (not logged)"));
 			var result:Object;
