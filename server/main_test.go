@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// buildServer compiles this command the way the release does, with a
+// stamped version.
+func buildServer(t *testing.T, version string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "server")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+version, "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var urlLine = regexp.MustCompile(`try it at http://(127\.0\.0\.1:\d+)/`)
+
+// startBinary runs bin and returns the address it printed.
+func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case addr := <-found:
+		return cmd, addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server printed no URL")
+	}
+	return nil, ""
+}
+
+func TestVersionIsStamped(t *testing.T) {
+	bin := buildServer(t, "v9.8.7-test")
+	out, err := exec.Command(bin, "-version").Output()
+	if err != nil || !strings.Contains(string(out), "v9.8.7-test") {
+		t.Fatalf("-version: %q %v", out, err)
+	}
+	if err := exec.Command(bin, "-no-such-flag").Run(); err == nil {
+		t.Fatal("a bad flag exited 0")
+	} else if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Fatalf("a bad flag: %v, want exit status 2", err)
+	}
+}
+
+func TestSIGTERMSends1001ToEveryClient(t *testing.T) {
+	bin := buildServer(t, "dev")
+	cmd, addr := startBinary(t, bin, "-addr", "127.0.0.1:0", "-dist", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const n = 20
+	clients := make([]*websocket.Conn, n)
+	for i := range clients {
+		c, _, err := websocket.Dial(ctx, "ws://"+addr+"/echo", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		// One echo each proves the connection is fully up before SIGTERM.
+		if err := c.Write(ctx, websocket.MessageText, []byte("up")); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := c.Read(ctx)
+			if st := websocket.CloseStatus(err); st != websocket.StatusGoingAway {
+				t.Errorf("client %d: want close 1001 on SIGTERM, got %v (%v)", i, st, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM the server exited with %v, want status 0", err)
+	}
+}
