@@ -26,6 +26,10 @@ type Builder struct {
 	FlexHome string    // "" = the pinned Royale compiler
 	Version  string    // "" = from git (internal/version)
 	Log      io.Writer // progress lines; nil = silent
+	// CacheDir keeps compiled outputs by content address; "" = <cache>/build.
+	CacheDir string
+	// OnCompile hears of every compiler process (see swf.Compiler.OnRun).
+	OnCompile func(argv []string, took time.Duration)
 }
 
 // New returns a Builder for the repository around the working directory, honouring
@@ -99,7 +103,11 @@ func (b *Builder) SWFs(ctx context.Context) ([]swf.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &swf.Compiler{Toolchain: tc, APIDir: b.Layout.FlashAPI(), CacheDir: filepath.Join(cache.Dir(), "build"), Log: b.Log}
+	cacheDir := b.CacheDir
+	if cacheDir == "" {
+		cacheDir = filepath.Join(cache.Dir(), "build")
+	}
+	c := &swf.Compiler{Toolchain: tc, APIDir: b.Layout.FlashAPI(), CacheDir: cacheDir, Log: b.Log, OnRun: b.OnCompile}
 	var targets []swf.Target
 	for _, name := range SWFNames {
 		targets = append(targets, swf.Target{

@@ -1,0 +1,121 @@
+package build
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/project"
+	"github.com/web-socket-js/web-socket-js/internal/swf"
+)
+
+func testBuilder(t testing.TB) *Builder {
+	t.Helper()
+	root, err := project.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Builder{Layout: project.Layout{Root: root}, Dist: t.TempDir(), Version: "0.0.0-test", FlexHome: os.Getenv("FLEX_HOME")}
+}
+
+// A build fills dist/ with two real AS3 SWFs and the JS files; the next one is a no-op.
+func TestBuildFillsDistThenIsANoOp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	b := testBuilder(t)
+	if _, err := b.All(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range SWFNames {
+		data, err := os.ReadFile(filepath.Join(b.Dist, name+".swf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := swf.Parse(data)
+		if err != nil || !info.UsesAS3 || info.ABCBytes < 1000 || info.Version != 13 {
+			t.Fatalf("%s: %+v, %v; want an AS3 SWF version 13 with code", name, info, err)
+		}
+	}
+	for _, name := range append([]string{"web_socket.js", "web_socket.min.js", "web_socket.min.js.map", "web_socket.mjs"}, JSAssets...) {
+		if st, err := os.Stat(filepath.Join(b.Dist, name)); err != nil || st.Size() == 0 {
+			t.Fatalf("%s missing or empty: %v", name, err)
+		}
+	}
+	sum, err := b.All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Changed() {
+		t.Fatalf("second build changed something: %+v", sum)
+	}
+}
+
+// BenchmarkNoOpBuild is the time of a build with nothing to do (target ≤ 100 ms).
+func BenchmarkNoOpBuild(bm *testing.B) {
+	ctx := context.Background()
+	b := testBuilder(bm)
+	if _, err := b.All(ctx); err != nil {
+		bm.Fatal(err)
+	}
+	bm.ResetTimer()
+	for i := 0; i < bm.N; i++ {
+		if _, err := b.All(ctx); err != nil {
+			bm.Fatal(err)
+		}
+	}
+	bm.ReportMetric(float64(bm.Elapsed().Milliseconds())/float64(bm.N), "ms/build")
+}
+
+// BenchmarkColdBuild compiles everything (SDK cached, empty output cache) and replays the
+// exact compiler commands it ran, one after another, to report the pipeline's overhead:
+// cold-build time / sum of raw compiler times (target ≤ 1.1).
+func BenchmarkColdBuild(bm *testing.B) {
+	ctx := context.Background()
+	var build, raw time.Duration
+	for i := 0; i < bm.N; i++ {
+		b := testBuilder(bm)
+		b.CacheDir = bm.TempDir()
+		var mu sync.Mutex
+		var cmds [][]string
+		b.OnCompile = func(argv []string, _ time.Duration) { mu.Lock(); cmds = append(cmds, argv); mu.Unlock() }
+		start := time.Now()
+		if _, err := b.All(ctx); err != nil {
+			bm.Fatal(err)
+		}
+		build += time.Since(start)
+		bm.StopTimer()
+		for _, dir := range []string{"api", "swf"} { // the replay must compile for real too
+			os.RemoveAll(filepath.Join(b.CacheDir, dir))
+			os.MkdirAll(filepath.Join(b.CacheDir, dir), 0o755)
+		}
+		for _, argv := range cmds {
+			t0 := time.Now()
+			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+			if err != nil {
+				bm.Fatalf("replaying %v: %v\n%s", argv, err, out)
+			}
+			raw += time.Since(t0)
+			publishOutput(argv) // as the build does, so later commands find it
+		}
+		bm.StartTimer()
+	}
+	bm.ReportMetric(build.Seconds()/float64(bm.N), "s/cold-build")
+	bm.ReportMetric(raw.Seconds()/float64(bm.N), "s/raw-compiler")
+	bm.ReportMetric(build.Seconds()/raw.Seconds(), "overhead-ratio")
+}
+
+// publishOutput renames a replayed command's temporary output to its final name.
+func publishOutput(argv []string) {
+	for _, a := range argv {
+		if out, ok := strings.CutPrefix(a, "-output="); ok {
+			if i := strings.LastIndex(out, ".tmp"); i > 0 {
+				os.Rename(out, out[:i])
+			}
+		}
+	}
+}
