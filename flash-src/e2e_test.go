@@ -94,17 +94,24 @@ type driver struct {
 
 const bridgePage = `<script>
 window.readyVersion = 0; window.events = []; window.reentrant = 0; window.inCall = false; window.notifies = 0;
+window.unpolledNotify = false; window.doubleNotify = 0;
 function swf() { return document.getElementById("ws"); }
 function pageBridge(kind, arg) {
   if (window.inCall) window.reentrant++;
   if (kind === "ready") { window.readyVersion = arg; return; }
-  if (kind === "notify") { window.notifies++; setTimeout(pump, 0); }
+  if (kind === "notify") {
+    window.notifies++;
+    if (window.unpolledNotify) window.doubleNotify++;
+    window.unpolledNotify = true;
+    setTimeout(pump, 0);
+  }
 }
 function call(name, args) {
   window.inCall = true;
   try { var f = swf(); return f[name].apply(f, args); } finally { window.inCall = false; }
 }
 function pump() {
+  window.unpolledNotify = false;
   var evs = call("wsjsPoll", []);
   for (var i = 0; i < evs.length; i++) window.events.push(evs[i]);
 }
@@ -124,9 +131,14 @@ func (d *driver) call(out any, name string, args ...any) {
 // create opens socket to path on the peer; it returns the id and the create error ("" = none).
 func (d *driver) create(url, protocols, headers, proxyHost string, proxyPort int) (int, string) {
 	d.t.Helper()
+	return d.createWithCookie(url, protocols, "", headers, proxyHost, proxyPort)
+}
+
+func (d *driver) createWithCookie(url, protocols, cookie, headers, proxyHost string, proxyPort int) (int, string) {
+	d.t.Helper()
 	d.nextID++
 	var res string
-	d.call(&res, "wsjsCreate", d.nextID, esc(url), esc(protocols), esc("http://127.0.0.1"), esc(""), esc(headers), esc(proxyHost), proxyPort)
+	d.call(&res, "wsjsCreate", d.nextID, esc(url), esc(protocols), esc("http://127.0.0.1"), esc(cookie), esc(headers), esc(proxyHost), proxyPort)
 	msg, err := unesc(res)
 	if err != nil {
 		d.t.Fatalf("wsjsCreate returned a non-esc string %q: %v", res, err)
@@ -258,11 +270,27 @@ func runEndToEnd(t *testing.T, b *browser.Browser) {
 
 	t.Run("create errors", func(t *testing.T) { testCreateErrors(t, d) })
 	t.Run("protocol", func(t *testing.T) { testProtocol(t, d, proxies) })
-	var reentrant int
-	page.MustEval("window.reentrant", &reentrant)
-	if reentrant != 0 {
-		t.Errorf("the SWF called the page %d time(s) from inside a page→SWF call", reentrant)
+	t.Run("debug log", func(t *testing.T) { testDebugLog(t, d) })
+	t.Run("no socket left registered", func(t *testing.T) {
+		// Every id used above has had its close event, so the SWF must have forgotten it: a
+		// create with that id fails on the URL, not on "already in use".
+		for id := 1; id <= d.nextID; id++ {
+			var res string
+			d.call(&res, "wsjsCreate", id, esc("http://not-ws/"), "", "", "", "", "", 0)
+			if msg, _ := unesc(res); !strings.Contains(msg, "not a ws://") {
+				t.Errorf("id %d: %q (the SWF still holds a closed socket)", id, msg)
+			}
+		}
+	})
+	var counts struct{ Reentrant, DoubleNotify, Notifies int }
+	page.MustEval("({reentrant: window.reentrant, doubleNotify: window.doubleNotify, notifies: window.notifies})", &counts)
+	if counts.Reentrant != 0 {
+		t.Errorf("the SWF called the page %d time(s) from inside a page→SWF call", counts.Reentrant)
 	}
+	if counts.DoubleNotify != 0 {
+		t.Errorf("the SWF sent \"notify\" %d time(s) while an earlier one was not yet answered by wsjsPoll", counts.DoubleNotify)
+	}
+	t.Logf("notify calls: %d", counts.Notifies)
 	var remaining int
 	page.MustEval("window.events.length", &remaining)
 	t.Logf("events delivered to the page: %d", remaining)
@@ -649,4 +677,45 @@ func testHeaders(t *testing.T, d *driver, id int) {
 	}
 	d.call(nil, "wsjsClose", id, 1000, "")
 	d.waitClosed(id)
+}
+
+// testDebugLog: with debug on, the handshake is logged but the cookie value never is, and
+// message bodies appear; with debug off, nothing about bodies is logged.
+func testDebugLog(t *testing.T, d *driver) {
+	const secret = "hunter2-cookie-value"
+	run := func(debug bool) []event {
+		d.call(nil, "wsjsSetDebug", debug)
+		id, err := d.createWithCookie(d.peerURL("/echo", fmt.Sprintf("debug-%v", debug)), "", "session="+secret, "", "", 0)
+		if err != "" {
+			t.Fatalf("create: %s", err)
+		}
+		d.waitEvents(id, 1)
+		d.send(id, "t", esc("body-"+secret[:6]))
+		d.waitEvents(id, 2)
+		d.call(nil, "wsjsClose", id, 1000, "")
+		return d.waitClosed(id)
+	}
+	logs := func(evs []event) string {
+		var b strings.Builder
+		for _, e := range evs {
+			if e.Type == "log" {
+				b.WriteString(e.Level + ": " + e.Message + "\n")
+			}
+		}
+		return b.String()
+	}
+	on := logs(run(true))
+	off := logs(run(false))
+	if !strings.Contains(on, "GET /echo") || !strings.Contains(on, "Cookie: (not logged)") {
+		t.Errorf("debug log lacks the handshake request with the cookie blanked:\n%s", on)
+	}
+	if !strings.Contains(on, "body-hunter") {
+		t.Errorf("debug log lacks the message body:\n%s", on)
+	}
+	if strings.Contains(on, secret) || strings.Contains(off, secret) {
+		t.Errorf("a cookie value was logged:\n%s\n%s", on, off)
+	}
+	if strings.Contains(off, "body-hunter") || strings.Contains(off, "GET /echo") {
+		t.Errorf("with debug off, bodies or requests were logged:\n%s", off)
+	}
 }

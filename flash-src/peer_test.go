@@ -82,6 +82,7 @@ func acceptKey(key string) string {
 type frame struct {
 	b0      byte // FIN, RSV and opcode as sent
 	masked  bool
+	mask    [4]byte
 	payload []byte
 }
 
@@ -112,9 +113,8 @@ func readFrame(r *bufio.Reader) (frame, error) {
 	if n > 64<<20 {
 		return f, fmt.Errorf("client frame of %d bytes", n)
 	}
-	var mask [4]byte
 	if f.masked {
-		if _, err := io.ReadFull(r, mask[:]); err != nil {
+		if _, err := io.ReadFull(r, f.mask[:]); err != nil {
 			return f, err
 		}
 	}
@@ -124,7 +124,7 @@ func readFrame(r *bufio.Reader) (frame, error) {
 	}
 	if f.masked {
 		for i := range f.payload {
-			f.payload[i] ^= mask[i&3]
+			f.payload[i] ^= f.mask[i&3]
 		}
 	}
 	return f, nil
@@ -297,6 +297,7 @@ func (p *peer) serve(c net.Conn) {
 
 // echo answers text and binary with the same message, ping with pong, and close with close.
 func (p *peer) echo(k string, br *bufio.Reader, c net.Conn) {
+	masks := map[[4]byte]bool{}
 	for {
 		f, err := readFrame(br)
 		if err != nil {
@@ -305,6 +306,12 @@ func (p *peer) echo(k string, br *bufio.Reader, c net.Conn) {
 		if !f.masked {
 			p.note(k, "unmasked client frame")
 		}
+		// Each frame needs a fresh key from a strong source: a repeat among a few frames
+		// would mean a fixed or weak key.
+		if masks[f.mask] {
+			p.note(k, fmt.Sprintf("mask key %x used twice", f.mask))
+		}
+		masks[f.mask] = true
 		if f.b0&0x80 == 0 || f.b0&0x70 != 0 {
 			p.note(k, fmt.Sprintf("unexpected header byte %#x", f.b0))
 		}
