@@ -17,6 +17,30 @@ func TestInRuffle(t *testing.T) {
 	b := browser.Start(t)
 	t.Run("AS3 unit tests", func(t *testing.T) { runUnitTests(t, b) })
 	t.Run("end to end", func(t *testing.T) { runEndToEnd(t, b) })
+	t.Run("insecure entry point", func(t *testing.T) { runInsecureEntry(t, b) })
+}
+
+// runInsecureEntry: WebSocketMainInsecure.swf (allowDomain("*")) starts the same bridge.
+func runInsecureEntry(t *testing.T, b *browser.Browser) {
+	l := layout(t)
+	swfPath := swftest.Compile(t, filepath.Join(l.FlashApp(), "WebSocketMainInsecure.as"), l.FlashApp())
+	site := browser.NewSite(t)
+	site.File("/WebSocketMainInsecure.swf", swfPath)
+	site.HTML("/", `<!doctype html><html><head>`+browser.RuffleHead()+`
+<script>window.calls = []; function insecureBridge(kind, arg) { window.calls.push([kind, arg]); }</script>
+</head><body>`+browser.EmbedSWF("ws", "/WebSocketMainInsecure.swf", "bridge=insecureBridge")+`</body></html>`)
+	page := b.Open(t, site.URL+"/")
+	page.WaitFor(t, `window.calls.length > 0`, 30*time.Second)
+	var first []any
+	page.MustEval(`window.calls[0]`, &first)
+	if len(first) != 2 || first[0] != "ready" || first[1] != float64(1) {
+		t.Fatalf("first call from WebSocketMainInsecure.swf = %v, want [ready 1]", first)
+	}
+	var res string
+	page.MustEval(`document.getElementById("ws").wsjsCreate(1, "ftp://x/", "", "", "", "", "", 0)`, &res)
+	if !strings.Contains(res, "not a ws://") {
+		t.Errorf("wsjsCreate on the insecure SWF returned %q", res)
+	}
 }
 
 func layout(t *testing.T) project.Layout {

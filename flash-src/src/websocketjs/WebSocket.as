@@ -67,9 +67,9 @@ public final class WebSocket {
 		log("debug", "connecting to " + url.hostHeader + (proxyHost ? " through proxy " + RFC2817Socket.authority(proxyHost, proxyPort) : ""));
 		try {
 			transport = new RFC2817Socket(url.secure);
-			transport.onConnect = transportConnected;
-			transport.onData = transportData;
-			transport.onClose = transportClosed;
+			transport.onConnect = guarded(transportConnected);
+			transport.onData = guarded(transportData);
+			transport.onClose = guarded(transportClosed);
 			transport.connect(url.host, url.port, proxyHost, proxyPort, proxyAuthorization);
 		} catch (e:Error) {
 			failAbnormally(e.message);
@@ -104,6 +104,21 @@ public final class WebSocket {
 		sentClose = true;
 		startTimer(closeTimedOut, closeTimeoutMs);
 		sendFrame(FrameCodec.CLOSE, payload);
+	}
+
+	/**
+	 * Socket events run fn from the player's event loop, where an exception would be lost (or
+	 * shown to the user by a debug player): it fails this connection with its message instead.
+	 * Also covers generateRandomBytes, which throws when the system has no strong random source.
+	 */
+	private function guarded(fn:Function):Function {
+		return function(... args):void {
+			try {
+				fn.apply(null, args);
+			} catch (e:Error) {
+				failAbnormally("internal error: " + e.message);
+			}
+		};
 	}
 
 	private function transportConnected():void {
