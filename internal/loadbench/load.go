@@ -1,0 +1,228 @@
+package loadbench
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/web-socket-js/web-socket-js/server/policy"
+)
+
+// dialAll opens n WebSocket connections, at most 64 handshakes at a time
+// (a burst of 1,000 SYNs overflows a default accept backlog and stalls on
+// retransmits, which would measure the kernel, not the server).
+func dialAll(ctx context.Context, url string, n int) ([]*websocket.Conn, error) {
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+	conns := make([]*websocket.Conn, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c, _, err := d.DialContext(ctx, url, nil)
+			conns[i], errs[i] = c, err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		closeAll(conns)
+		return nil, fmt.Errorf("opening %d connections to %s: %w", n, url, err)
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*websocket.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// EchoResult is one peer's figures for one row.
+type EchoResult struct {
+	MsgsPerSec float64
+	P50, P99   time.Duration
+	Errors     int
+}
+
+// measureEcho runs a closed loop on n connections (each sends a message and
+// waits for its echo, again and again) for warm+dur, and reports the round
+// trips completed during dur.
+func measureEcho(ctx context.Context, url string, n, size int, warm, dur time.Duration) (EchoResult, error) {
+	conns, err := dialAll(ctx, url, n)
+	if err != nil {
+		return EchoResult{}, err
+	}
+	defer closeAll(conns)
+	payload := make([]byte, size)
+	rand.Read(payload)
+
+	const (
+		warming = iota
+		measuring
+		stopping
+	)
+	var phase atomic.Int32
+	lat := make([][]time.Duration, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, size)
+			for ph := phase.Load(); ph != stopping; ph = phase.Load() {
+				t0 := time.Now()
+				if err := roundTrip(c, payload, buf); err != nil {
+					errs[i] = err
+					return
+				}
+				if ph == measuring && phase.Load() == measuring {
+					lat[i] = append(lat[i], time.Since(t0))
+				}
+			}
+		}()
+	}
+	sleep(ctx, warm)
+	phase.Store(measuring)
+	start := time.Now()
+	sleep(ctx, dur)
+	phase.Store(stopping)
+	elapsed := time.Since(start)
+	// Unblock any worker stuck on a dead peer.
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	}
+	wg.Wait()
+
+	all := slices.Concat(lat...)
+	res := EchoResult{MsgsPerSec: float64(len(all)) / elapsed.Seconds()}
+	for _, e := range errs {
+		if e != nil {
+			res.Errors++
+		}
+	}
+	if len(all) == 0 {
+		return res, fmt.Errorf("no echo completed on %s (%d errors: %v)", url, res.Errors, errors.Join(errs...))
+	}
+	slices.Sort(all)
+	res.P50 = all[len(all)*50/100]
+	res.P99 = all[min(len(all)*99/100, len(all)-1)]
+	return res, ctx.Err()
+}
+
+func roundTrip(c *websocket.Conn, payload, buf []byte) error {
+	if err := c.WriteMessage(websocket.BinaryMessage, payload); err != nil {
+		return err
+	}
+	_, r, err := c.NextReader()
+	if err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return err
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
+// measureIdle opens n connections that then stay silent and returns the
+// peer's resident memory growth per connection.
+func measureIdle(ctx context.Context, p *peer, n int, settle time.Duration) (int64, error) {
+	url := "ws://" + p.Addr + p.Path
+	// One echo first, so one-time start-up allocations are in the baseline.
+	if _, err := measureEcho(ctx, url, 1, 32, 0, 50*time.Millisecond); err != nil {
+		return 0, err
+	}
+	sleep(ctx, settle)
+	before, err := p.rssBytes()
+	if err != nil {
+		return 0, err
+	}
+	conns, err := dialAll(ctx, url, n)
+	if err != nil {
+		return 0, err
+	}
+	defer closeAll(conns)
+	sleep(ctx, settle)
+	after, err := p.rssBytes()
+	if err != nil {
+		return 0, err
+	}
+	return (after - before) / int64(n), nil
+}
+
+// PolicyResult is the policy request rate.
+type PolicyResult struct {
+	PerSec float64
+	Count  int
+}
+
+// measurePolicy sends count policy requests over workers concurrent
+// connections (one connection per request, as Flash does) and checks every
+// answer.
+func measurePolicy(ctx context.Context, addr string, count, workers int) (PolicyResult, error) {
+	var next atomic.Int64
+	var failed atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(count) && ctx.Err() == nil {
+				if err := policyOnce(addr); err != nil {
+					failed.Add(1)
+					once.Do(func() { firstErr = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return PolicyResult{}, fmt.Errorf("%d of %d policy requests failed, first: %w", f, count, firstErr)
+	}
+	return PolicyResult{PerSec: float64(count) / elapsed.Seconds(), Count: count}, ctx.Err()
+}
+
+func policyOnce(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, policy.Request); err != nil {
+		return err
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return err
+	}
+	if len(b) < 10 || b[len(b)-1] != 0 || string(b[:5]) != "<?xml" {
+		return fmt.Errorf("bad policy answer %q", b)
+	}
+	return nil
+}

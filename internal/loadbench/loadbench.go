@@ -1,0 +1,219 @@
+// Package loadbench is `mage bench`: it measures the echo server against a
+// minimal gorilla/websocket echo server and Node's `ws` echo server with one
+// Go load generator, and prints the table the project tracks (messages/s and
+// latency at 1/100/1,000 connections with 32 B and 64 KiB messages, policy
+// requests/s, memory per idle connection), with ratios to the best peer.
+//
+// Every server runs as its own process on 127.0.0.1; the generator shares
+// the machine with it, the same way for every peer.
+package loadbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Options sets what a run measures. The zero value is the full benchmark
+// (about a minute and a half on two cores).
+type Options struct {
+	Quick    bool // a smoke run of a second or two (small counts), for tests
+	SkipNode bool // leave out the Node `ws` peer
+	Log      io.Writer
+}
+
+type plan struct {
+	conns        []int
+	sizes        []int
+	warm, dur    time.Duration
+	idleConns    int
+	settle       time.Duration
+	policyCount  int
+	policyWorker int
+}
+
+func (o Options) plan() plan {
+	if o.Quick {
+		return plan{conns: []int{1, 10}, sizes: []int{32, 4096}, warm: 20 * time.Millisecond, dur: 100 * time.Millisecond,
+			idleConns: 50, settle: 50 * time.Millisecond, policyCount: 200, policyWorker: 8}
+	}
+	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, warm: 300 * time.Millisecond, dur: 2 * time.Second,
+		idleConns: 1000, settle: 500 * time.Millisecond, policyCount: 10000, policyWorker: 32}
+}
+
+// Row is one (connections, size) case, with each peer's result in peer order.
+type Row struct {
+	Conns, Size int
+	Results     []EchoResult
+}
+
+// Report is everything one run measured.
+type Report struct {
+	Peers    []string // Peers[0] is this server
+	Rows     []Row
+	IdleConn int
+	IdleMem  []int64 // bytes per idle connection, per peer
+	Policy   PolicyResult
+	Started  time.Time
+	Took     time.Duration
+}
+
+// Run measures and prints the report to w.
+func Run(ctx context.Context, w io.Writer, opts Options) error {
+	rep, err := Measure(ctx, opts)
+	if err != nil {
+		return err
+	}
+	rep.Print(w)
+	return nil
+}
+
+// Measure runs the benchmark and returns its figures.
+func Measure(ctx context.Context, opts Options) (*Report, error) {
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	pl := opts.plan()
+	specs, err := peerSpecs(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "wsjs-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := &Report{Started: time.Now(), IdleConn: pl.idleConns}
+	for _, c := range pl.conns {
+		for _, s := range pl.sizes {
+			rep.Rows = append(rep.Rows, Row{Conns: c, Size: s})
+		}
+	}
+	for i, spec := range specs {
+		fmt.Fprintf(logw, "bench: starting %s\n", spec.name)
+		p, err := spec.start(ctx, tmp)
+		if err != nil {
+			return nil, err
+		}
+		rep.Peers = append(rep.Peers, p.Name)
+		err = measurePeer(ctx, p, i == 0, pl, rep, logw)
+		p.stop()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	rep.Took = time.Since(rep.Started)
+	return rep, nil
+}
+
+// measurePeer fills in one peer's column: idle memory first, on a fresh
+// process, then the echo rows, then (for this server) policy requests.
+func measurePeer(ctx context.Context, p *peer, ours bool, pl plan, rep *Report, logw io.Writer) error {
+	mem, err := measureIdle(ctx, p, pl.idleConns, pl.settle)
+	if err != nil {
+		return fmt.Errorf("idle memory: %w", err)
+	}
+	rep.IdleMem = append(rep.IdleMem, mem)
+	url := "ws://" + p.Addr + p.Path
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		fmt.Fprintf(logw, "bench: %s, %d conns, %d B\n", p.Name, r.Conns, r.Size)
+		res, err := measureEcho(ctx, url, r.Conns, r.Size, pl.warm, pl.dur)
+		if err != nil {
+			return err
+		}
+		r.Results = append(r.Results, res)
+	}
+	if ours {
+		if rep.Policy, err = measurePolicy(ctx, p.Addr, pl.policyCount, pl.policyWorker); err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
+	}
+	return nil
+}
+
+// Print writes the report as aligned tables.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "Echo round trips: closed loop, one message in flight per connection, binary messages;\n"+
+		"one Go load generator (gorilla/websocket client) on the same machine; %d CPUs, %s.\n\n",
+		runtime.NumCPU(), runtime.Version())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"conns", "size"}
+	for _, p := range r.Peers {
+		head = append(head, p+" msg/s", "p50", "p99")
+	}
+	head = append(head, "msg/s ÷ best peer", "p99 best peer ÷ ours")
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, row := range r.Rows {
+		cells := []string{fmt.Sprint(row.Conns), size(row.Size)}
+		for _, res := range row.Results {
+			cells = append(cells, fmt.Sprintf("%.0f", res.MsgsPerSec), dur(res.P50), dur(res.P99))
+		}
+		cells = append(cells, ratios(row.Results)...)
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections):\n", r.IdleConn)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	best := int64(-1)
+	for i, p := range r.Peers {
+		fmt.Fprintf(tw, "%s\t%.1f KiB\t\n", p, float64(r.IdleMem[i])/1024)
+		if i > 0 && (best < 0 || r.IdleMem[i] < best) {
+			best = r.IdleMem[i]
+		}
+	}
+	tw.Flush()
+	if best > 0 && r.IdleMem[0] > 0 {
+		fmt.Fprintf(w, "best peer ÷ ours: %.2f× (above 1 means we use less)\n", float64(best)/float64(r.IdleMem[0]))
+	}
+	fmt.Fprintf(w, "\nPolicy requests (one connection each, in-band on the echo port): %.0f/s over %d requests\n",
+		r.Policy.PerSec, r.Policy.Count)
+	fmt.Fprintf(w, "(the peers serve no Flash policy; nothing to compare)\n\nRun took %s.\n", r.Took.Round(time.Second))
+}
+
+// ratios compares this server (index 0) with the best peer on the row:
+// throughput ours/best (higher is better) and p99 best/ours (higher is better).
+func ratios(res []EchoResult) []string {
+	if len(res) < 2 {
+		return []string{"-", "-"}
+	}
+	bestRate, bestP99 := 0.0, time.Duration(0)
+	for _, r := range res[1:] {
+		bestRate = max(bestRate, r.MsgsPerSec)
+		if bestP99 == 0 || r.P99 < bestP99 {
+			bestP99 = r.P99
+		}
+	}
+	out := []string{"-", "-"}
+	if bestRate > 0 {
+		out[0] = fmt.Sprintf("%.2f×", res[0].MsgsPerSec/bestRate)
+	}
+	if res[0].P99 > 0 {
+		out[1] = fmt.Sprintf("%.2f×", float64(bestP99)/float64(res[0].P99))
+	}
+	return out
+}
+
+func size(n int) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	}
+}

@@ -1,0 +1,60 @@
+package loadbench
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestQuickRun runs the whole benchmark with small counts: every peer
+// starts, every row gets echoes, and the report prints every section.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts three servers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Measure(ctx, Options{Quick: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Peers) != 3 || len(rep.IdleMem) != 3 {
+		t.Fatalf("peers %q, idle figures %d", rep.Peers, len(rep.IdleMem))
+	}
+	for _, row := range rep.Rows {
+		if len(row.Results) != 3 {
+			t.Fatalf("row %d conns %d B: %d results", row.Conns, row.Size, len(row.Results))
+		}
+		for i, r := range row.Results {
+			if r.MsgsPerSec <= 0 || r.P50 <= 0 || r.P50 > r.P99 || r.Errors != 0 {
+				t.Errorf("%s, %d conns, %d B: %+v", rep.Peers[i], row.Conns, row.Size, r)
+			}
+		}
+	}
+	if rep.Policy.PerSec <= 0 {
+		t.Errorf("policy rate %v", rep.Policy)
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "idle connection", "Policy requests"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Log("\n" + out.String())
+}
+
+func TestListenAddr(t *testing.T) {
+	cases := map[string]string{
+		"listening 127.0.0.1:4000": "127.0.0.1:4000",
+		"web-socket-js server dev: try it at http://127.0.0.1:5/ (WebSocket…": "127.0.0.1:5",
+		"time=... level=INFO msg=x": "",
+	}
+	for in, want := range cases {
+		if got := listenAddr(in); got != want {
+			t.Errorf("listenAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
