@@ -34,5 +34,9 @@ export function install(win) {
   }
   WS = createFlashWebSocket(win, swfBesideScript(win.document));
   win.WebSocket = WS;
-  if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) WS.__initialize();
+  // Embed the SWF early, but after the running script: pages written for the original set
+  // WEB_SOCKET_SWF_LOCATION after loading this file. A socket made before then embeds it.
+  win.setTimeout(function () {
+    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) WS.__initialize();
+  }, 0);
 }

@@ -22,6 +22,8 @@ test("MozWebSocket becomes window.WebSocket", () => {
 test("WEB_SOCKET_FORCE_FLASH replaces the native one and embeds the SWF at once", () => {
   const win = makeWindow({ globals: { WebSocket: NativeWS, WEB_SOCKET_FORCE_FLASH: true } });
   install(win);
+  assert.equal(win.document.embedded.length, 0, "not while the script runs");
+  win.run();
   assert.notEqual(win.WebSocket, NativeWS);
   assert.equal(win.WebSocket.__isFlashImplementation, true);
   assert.equal(win.WebSocket.OPEN, 1);
@@ -54,9 +56,18 @@ test("neither WebSocket nor Flash: window.WebSocket stays undefined (feature det
 test("WEB_SOCKET_DISABLE_AUTO_INITIALIZATION: installed, but nothing embedded until __initialize()", () => {
   const win = makeWindow({ globals: { RufflePlayer: {}, WEB_SOCKET_DISABLE_AUTO_INITIALIZATION: true } });
   install(win);
+  win.run();
   assert.equal(win.document.embedded.length, 0);
   win.WebSocket.__initialize();
   assert.equal(win.document.embedded.length, 1);
+});
+
+test("WEB_SOCKET_SWF_LOCATION set after the script (as the original README does) is used", () => {
+  const win = makeWindow({ globals: { RufflePlayer: {} }, document: { scripts: ["/lib/web_socket.js"] } });
+  install(win);
+  win.WEB_SOCKET_SWF_LOCATION = "/elsewhere/WebSocketMain.swf";
+  win.run();
+  assert.equal(win.document.embedded[0].attrs.data, "/elsewhere/WebSocketMain.swf");
 });
 
 test("the default SWF location is beside the script", () => {
@@ -65,19 +76,23 @@ test("the default SWF location is beside the script", () => {
     document: { currentScript: { src: "http://example.com:8080/lib/web_socket.min.js?v=3#x" } },
   });
   install(win);
+  win.run();
   assert.equal(win.document.embedded[0].attrs.data, "http://example.com:8080/lib/WebSocketMain.swf");
 
   // IE: no currentScript; while a classic script runs it is the last script element.
   win = makeWindow({ globals: { RufflePlayer: {} }, document: { scripts: ["/a.js", "/static/js/web_socket.js"] } });
   install(win);
+  win.run();
   assert.equal(win.document.embedded[0].attrs.data, "/static/js/WebSocketMain.swf");
 
   win = makeWindow({ globals: { RufflePlayer: {} }, document: { scripts: [""] } }); // inline script
   install(win);
+  win.run();
   assert.equal(win.document.embedded[0].attrs.data, "WebSocketMain.swf");
 
   win = makeWindow({ globals: { RufflePlayer: {}, WEB_SOCKET_SWF_LOCATION: "/swf/WebSocketMain.swf" }, document: { scripts: ["/x/web_socket.js"] } });
   install(win);
+  win.run();
   assert.equal(win.document.embedded[0].attrs.data, "/swf/WebSocketMain.swf");
 });
 
