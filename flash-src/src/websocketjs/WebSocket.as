@@ -98,8 +98,13 @@ public final class WebSocket {
 			return;
 		}
 		if (state != OPEN) return;
+		// The page checks these (1000 or 3000-4999, reason up to 123 bytes); never send a bad frame.
+		if (code != 0 && code != 1000 && (code < 3000 || code > 4999)) {
+			log("error", "close code " + code + " may not be sent by a client; closing without a code");
+			code = 0;
+		}
 		var payload:ByteArray = FrameCodec.closePayload(code, reason);
-		if (payload.length > 125) payload = FrameCodec.closePayload(code, ""); // the page checks this; never send a bad frame
+		if (payload.length > 125) payload = FrameCodec.closePayload(code, "");
 		state = CLOSING;
 		sentClose = true;
 		startTimer(closeTimedOut, closeTimeoutMs);
