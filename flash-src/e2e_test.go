@@ -340,6 +340,16 @@ func testCreateErrors(t *testing.T, d *driver) {
 	if n != -1 {
 		t.Errorf("wsjsSend on an unknown id returned %d, want -1", n)
 	}
+	// Sending while connecting, or with an unknown kind, puts nothing on the wire.
+	id = d.open("/hang", "send-early")
+	if d.call(&n, "wsjsSend", id, "t", "x"); n != -1 {
+		t.Errorf("wsjsSend while connecting returned %d, want -1", n)
+	}
+	if d.call(&n, "wsjsSend", id, "x", "x"); n != -1 {
+		t.Errorf("wsjsSend of kind x returned %d, want -1", n)
+	}
+	d.call(nil, "wsjsClose", id, 0, "")
+	d.waitClosed(id)
 }
 
 func testProtocol(t *testing.T, d *driver, proxies *proxyPair) {
@@ -449,6 +459,22 @@ func testProtocol(t *testing.T, d *driver, proxies *proxyPair) {
 			}
 			if notes := d.peer.notesFor("ignore", 1, 10*time.Second); len(notes) != 1 || notes[0] != "close 1000 bye" {
 				t.Errorf("peer saw %q", notes)
+			}
+		}},
+		{"message after the client's close is dropped", func() int { return d.open("/late-message", "late") }, func(t *testing.T, id int) {
+			d.waitEvents(id, 1)
+			d.call(nil, "wsjsClose", id, 4000, "")
+			want("open() close(true,4000,)")(t, id)
+		}},
+		{"server drops TCP instead of answering close", func() int { return d.open("/drop-on-close", "drop") }, func(t *testing.T, id int) {
+			d.waitEvents(id, 1)
+			d.call(nil, "wsjsClose", id, 1000, "")
+			evs := d.waitClosed(id)
+			if got := summary(evs); got != "open() error close(false,1006,)" {
+				t.Errorf("events: %s", got)
+			}
+			if msg := errorText(evs); !strings.Contains(msg, "before the server answered the close frame") {
+				t.Errorf("error %q", msg)
 			}
 		}},
 		{"connect timeout", func() int {

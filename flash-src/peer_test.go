@@ -263,6 +263,21 @@ func (p *peer) serve(c net.Conn) {
 			p.note(k, describeClose(f))
 		}
 		io.Copy(io.Discard, br)
+	case "/late-message":
+		// After the client's close frame, one more message, then the close answer: the page
+		// must not see the message (it called close()).
+		hello("")
+		f, err := readFrame(br)
+		if err == nil {
+			p.note(k, describeClose(f))
+		}
+		send(frameBytes(0x81, []byte("too late"), false), frameBytes(0x88, f.payload, false))
+	case "/drop-on-close":
+		// Drops TCP instead of answering the client's close frame.
+		hello("")
+		if f, err := readFrame(br); err == nil {
+			p.note(k, describeClose(f))
+		}
 	case "/hang":
 		io.Copy(io.Discard, br)
 	case "/split-response":
