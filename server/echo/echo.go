@@ -101,19 +101,22 @@ func (h *Handler) Active() int {
 	return len(h.conns)
 }
 
-// ServeHTTP upgrades r and echoes until the client leaves.
+// ServeHTTP upgrades r and starts echoing on a goroutine of its own.
+//
+// Returning right after the upgrade lets net/http drop its per-request
+// state (request, headers, the deep handler stack): an idle connection then
+// costs only the WebSocket and one small goroutine.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := h.opts.Logger.With("remote", r.RemoteAddr)
+	log := h.opts.Logger
 	if origin := r.Header.Get("Origin"); !OriginAllowed(origin, r.Host, h.opts.OriginPatterns) {
-		log.Warn("echo: origin refused", "origin", origin, "host", r.Host)
+		log.Warn("echo: origin refused", "remote", r.RemoteAddr, "origin", origin, "host", r.Host)
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
 	select {
 	case h.sem <- struct{}{}:
-		defer func() { <-h.sem }()
 	default:
-		log.Warn("echo: connection limit reached, refusing", "max_conns", h.opts.MaxConns)
+		log.Warn("echo: connection limit reached, refusing", "remote", r.RemoteAddr, "max_conns", h.opts.MaxConns)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "too many connections", http.StatusServiceUnavailable)
 		return
@@ -126,21 +129,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The origin was checked above, with logging; coder's own check is off.
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
 	if err != nil {
-		log.Info("echo: handshake failed", "err", err)
+		<-h.sem
+		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	if !h.track(c) {
+		<-h.sem
 		c.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
+	go h.serveConn(c, r.RemoteAddr)
+}
+
+// serveConn echoes on c until it ends, then releases its slot.
+func (h *Handler) serveConn(c *websocket.Conn, remote string) {
+	defer func() { <-h.sem }()
 	defer h.untrack(c)
 	c.SetReadLimit(h.opts.MaxMessage)
-	log.Debug("echo: open", "subprotocol", c.Subprotocol())
-
-	stopPing := h.startPinger(c, log)
+	log := h.opts.Logger
+	log.Debug("echo: open", "remote", remote, "subprotocol", c.Subprotocol())
+	stopPing := h.startPinger(c, remote)
 	defer stopPing()
-	err = h.echo(c)
-	log.Debug("echo: closed", "status", websocket.CloseStatus(err), "err", err)
+	err := h.echo(c)
+	log.Debug("echo: closed", "remote", remote, "status", websocket.CloseStatus(err), "err", err)
 }
 
 // track registers c for Shutdown; false when already shutting down.
@@ -204,7 +215,7 @@ func (h *Handler) echo(c *websocket.Conn) error {
 // startPinger pings c after each PingInterval and drops it when a pong does
 // not come within PingTimeout (which also frees a write stuck on a client
 // that stopped reading). It uses a timer, not a goroutine, while idle.
-func (h *Handler) startPinger(c *websocket.Conn, log *slog.Logger) (stop func()) {
+func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 	if h.opts.PingInterval < 0 {
 		return func() {}
 	}
@@ -216,7 +227,7 @@ func (h *Handler) startPinger(c *websocket.Conn, log *slog.Logger) (stop func())
 		err := c.Ping(ctx)
 		cancel()
 		if err != nil {
-			log.Debug("echo: ping failed, dropping", "err", err)
+			h.opts.Logger.Debug("echo: ping failed, dropping", "remote", remote, "err", err)
 			c.CloseNow()
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/netutil"
@@ -184,26 +185,22 @@ func (l *Listener) sniff(c net.Conn) {
 // Conn is a connection whose first byte has been read and is replayed by Read.
 type Conn struct {
 	net.Conn
-	first   byte
-	replay  bool
-	replayM sync.Mutex
+	first  byte
+	replay atomic.Bool // the first byte is still to be returned
 }
 
 // First is the byte that was peeked.
 func (c *Conn) First() byte { return c.first }
 
-// Read returns the peeked byte first, then reads from the connection.
+// Read returns the peeked byte first, then reads from the connection. After
+// the first call it costs one atomic load.
 func (c *Conn) Read(p []byte) (int, error) {
-	c.replayM.Lock()
-	if c.replay && len(p) > 0 {
-		c.replay = false
-		c.replayM.Unlock()
+	if len(p) > 0 && c.replay.Load() && c.replay.CompareAndSwap(true, false) {
 		p[0] = c.first
-		// Return the byte alone: a second read could block, and the caller
-		// may only need this one.
+		// The byte alone: reading more could block, and the caller may
+		// need only this one.
 		return 1, nil
 	}
-	c.replayM.Unlock()
 	return c.Conn.Read(p)
 }
 
@@ -220,5 +217,7 @@ func Peek(c net.Conn, timeout time.Duration) (*Conn, error) {
 	if err := c.SetReadDeadline(time.Time{}); err != nil {
 		return nil, err
 	}
-	return &Conn{Conn: c, first: b[0], replay: true}, nil
+	pc := &Conn{Conn: c, first: b[0]}
+	pc.replay.Store(true)
+	return pc, nil
 }
