@@ -9,11 +9,16 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
 	"github.com/web-socket-js/web-socket-js/internal/build"
+	"github.com/web-socket-js/web-socket-js/internal/ruffle"
+	"github.com/web-socket-js/web-socket-js/server/app"
 )
 
 // Default is what "go run mage.go" does with no target.
@@ -45,6 +50,19 @@ func Build(ctx context.Context) error {
 	}
 	sum.Report(os.Stdout)
 	return nil
+}
+
+// Serve builds what is missing, then runs the echo + policy server on 127.0.0.1:10081 and prints the try-it URL; Ctrl-C stops it.
+func Serve(ctx context.Context) error {
+	mg.CtxDeps(ctx, Build)
+	ruffleDir, err := ruffle.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	args := append([]string{"-dist", "dist", "-ruffle-dir", ruffleDir}, strings.Fields(os.Getenv("SERVE_FLAGS"))...)
+	return app.Run(ctx, args, os.Stdout)
 }
 
 // Test builds, vets and runs every test: Go, AS3 (in Ruffle), Node and browser tests.
