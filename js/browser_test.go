@@ -365,6 +365,21 @@ func TestBrowserFlash(t *testing.T) {
 		}
 	})
 
+	// The same observations made with the shim and with Chromium's own WebSocket must agree.
+	t.Run("MatchesNative", func(t *testing.T) {
+		var got struct{ Flash, Native []string }
+		eval(t, p, peer, observeJS+`
+			return { Flash: await observe(WebSocket), Native: await observe(NativeWebSocket) };`, &got)
+		if len(got.Flash) != len(got.Native) {
+			t.Fatalf("different numbers of observations:\nflash  %q\nnative %q", got.Flash, got.Native)
+		}
+		for i := range got.Flash {
+			if got.Flash[i] != got.Native[i] {
+				t.Errorf("observation %d differs:\nflash  %s\nnative %s", i, got.Flash[i], got.Native[i])
+			}
+		}
+	})
+
 	t.Run("ConnectionRefusedIsErrorThenClose1006", func(t *testing.T) {
 		var got []string
 		// Port 9 on 127.0.0.1 is not in Ruffle's socketProxy: Flash's connect fails.
@@ -498,3 +513,56 @@ func TestBrowserSamplePage(t *testing.T) {
 		})
 	}
 }
+
+// observeJS records what page code can see of a WebSocket implementation: URL and
+// subprotocol rules, attributes, errors, events and their fields, close rules.
+const observeJS = `
+async function observe(WS) {
+	var out = [], host = PEER.replace(/^ws:\/\//, "").replace(/\/$/, "");
+	function attempt(f) { try { return f(); } catch (e) { return "throws " + e.name + " " + e.code; } }
+	out.push("constants " + [WS.CONNECTING, WS.OPEN, WS.CLOSING, WS.CLOSED, WS.prototype.OPEN].join());
+	var urls = [PEER, "WS://" + host.toUpperCase(), "http://" + host + "/a b?c=d", "https://127.0.0.1/", "ws://" + host + ":443/", "ws://[::1]:1/x", "ws://u:p@" + host + "/", "ws://" + host + "/#",
+		"ftp://" + host + "/", "/relative?x", "ws://" + host + "/\u00e9", "ws://exa mple/", "ws://"];
+	var made = [];
+	urls.forEach(function (u) {
+		out.push("url " + JSON.stringify(u) + " -> " + attempt(function () { var ws = new WS(u); made.push(ws); return ws.url; }));
+	});
+	made.forEach(function (ws) { ws.onerror = ws.onclose = null; ws.close(); });
+	[undefined, "chat", ["chat", "superchat"], ["a", "a"], "", "a b", ["x", ""], [], "\u00e9", null].forEach(function (p) {
+		out.push("protocols " + JSON.stringify(p) + " -> " + attempt(function () { var ws = new WS(PEER, p); ws.close(); return "ok"; }));
+	});
+	var ws = new WS(PEER, ["nope", "superchat"]);
+	out.push("initial " + [ws.readyState, ws.bufferedAmount, JSON.stringify(ws.extensions), JSON.stringify(ws.protocol), ws.binaryType, ws.onopen, ws.onmessage].join());
+	out.push("send while connecting: " + attempt(function () { ws.send("x"); }));
+	await opened(ws);
+	out.push("open " + [ws.readyState, JSON.stringify(ws.protocol), JSON.stringify(ws.extensions)].join());
+	var m = new Promise(function (r) { ws.addEventListener("message", r); });
+	ws.send("echo me");
+	var e = await m;
+	out.push("message " + [e.type, JSON.stringify(e.data), e.origin, JSON.stringify(e.lastEventId), e.target === ws, e.currentTarget === ws, e.bubbles, e.cancelable].join());
+	[999, 1001, 2999, 5000, 1000.5, 3000.5, 999.5, 2999.5, 4999.5, 3001.5, -1, "x", NaN, 1e9].forEach(function (c) {
+		out.push("close(" + c + ") " + attempt(function () { var w = new WS(PEER); w.onerror = w.onclose = null; w.close(c); return "ok"; }));
+	});
+	out.push("long reason " + attempt(function () { ws.close(1000, "\u00e9".repeat(62)); }));
+	var c = closed(ws), order = [];
+	ws.addEventListener("close", function () { order.push("listener"); });
+	ws.onclose = function () { order.push("handler"); };
+	ws.close(4000, "bye");
+	out.push("after close " + ws.readyState);
+	ws.send("abcd");
+	ws.send(new Uint8Array(3));
+	out.push("bufferedAmount " + ws.bufferedAmount);
+	var cl = await c;
+	// Native listeners each end in a microtask checkpoint; the shim's run in one task. Let all run.
+	await new Promise(function (r) { setTimeout(r, 0); });
+	out.push("close " + [cl.type, cl.code, cl.reason, cl.wasClean, cl.readyState, cl.target].join() + " order " + order.join());
+	var w2 = new WS(PEER), seq = [];
+	w2.onerror = function (e) { seq.push(e.type + " " + w2.readyState); };
+	var c2 = closed(w2);
+	w2.close();
+	seq.push("after close() " + w2.readyState);
+	var cl2 = await c2;
+	seq.push("close " + cl2.code + " " + cl2.wasClean + " " + JSON.stringify(cl2.reason));
+	out.push("abort while connecting: " + seq.join("; "));
+	return out;
+}`

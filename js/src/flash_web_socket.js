@@ -270,7 +270,7 @@ export function createFlashWebSocket(win, defaultSwf) {
   function parseUrl(url) {
     var a = win.document.createElement("a"), m, scheme;
     a.href = url;
-    m = /^([a-z][\w+.\-]*):\/\/([^\/?#\s]+)([^#\s]*)(#.*)?$/i.exec(a.href);
+    m = /^([a-z][\w+.\-]*):\/\/((?:[^\/?#\s@]*@)?(?:\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?(#.*)?$/i.exec(a.href);
     scheme = m && m[1].toLowerCase().replace(/^http/, "ws");
     if (!m || m[4] || !/^wss?$/.test(scheme)) throw error("SyntaxError", 12, "Bad URL " + url);
     return [scheme + "://" + m[2].toLowerCase(), m[2].toLowerCase().replace(/^.*@|:\d*$/g, ""), m[3] || "/"];
@@ -340,12 +340,10 @@ export function createFlashWebSocket(win, defaultSwf) {
   };
 
   proto.close = function (code, reason) {
-    var ws = this, s = ws.readyState, f;
+    var ws = this, s = ws.readyState;
     if (code !== undefined) {
-      // WebIDL [Clamp] unsigned short: clamp, then round half to even.
-      code = Math.min(Math.max(+code || 0, 0), 65535);
-      f = Math.floor(code);
-      code = code - f > 0.5 || (code - f == 0.5 && f % 2) ? f + 1 : f;
+      // [Clamp] unsigned short, rounding toward zero as Chromium does (999.5 is refused).
+      code = Math.min(Math.max(+code || 0, 0), 65535) | 0;
       if (code != 1000 && (code < 3000 || code > 4999)) {
         throw error("InvalidAccessError", 15, "Bad code " + code);
       }
