@@ -58,39 +58,55 @@ type EchoResult struct {
 	Errors     int
 }
 
-// measureEcho runs a closed loop on n connections (each sends a message and
-// waits for its echo, again and again) for warm+dur, and reports the round
-// trips completed during dur.
-func measureEcho(ctx context.Context, url string, n, size int, warm, dur time.Duration) (EchoResult, error) {
-	conns, err := dialAll(ctx, url, n)
-	if err != nil {
-		return EchoResult{}, err
-	}
-	defer closeAll(conns)
-	payload := make([]byte, size)
-	rand.Read(payload)
+// echoTally accumulates one peer's rounds on one row.
+type echoTally struct {
+	lat     []time.Duration
+	elapsed time.Duration
+	errs    []error
+}
 
+func (t *echoTally) result() (EchoResult, error) {
+	res := EchoResult{Errors: len(t.errs)}
+	if len(t.lat) == 0 || t.elapsed <= 0 {
+		return res, fmt.Errorf("no echo completed (%d errors: %v)", len(t.errs), errors.Join(t.errs...))
+	}
+	if len(t.errs) > 0 {
+		return res, fmt.Errorf("%d connections failed: %w", len(t.errs), errors.Join(t.errs...))
+	}
+	res.MsgsPerSec = float64(len(t.lat)) / t.elapsed.Seconds()
+	slices.Sort(t.lat)
+	res.P50 = t.lat[len(t.lat)*50/100]
+	res.P99 = t.lat[min(len(t.lat)*99/100, len(t.lat)-1)]
+	return res, nil
+}
+
+// echoRound runs a closed loop on conns (each sends payload and waits for
+// its echo, again and again) for warm+dur, and adds the round trips that
+// completed within dur to t.
+func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, warm, dur time.Duration, t *echoTally) {
 	const (
-		warming = iota
+		_ = iota // warming up
 		measuring
 		stopping
 	)
 	var phase atomic.Int32
-	lat := make([][]time.Duration, n)
-	errs := make([]error, n)
+	lat := make([][]time.Duration, len(conns))
+	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, size)
-			for ph := phase.Load(); ph != stopping; ph = phase.Load() {
+			buf := make([]byte, len(payload))
+			for phase.Load() != stopping {
 				t0 := time.Now()
 				if err := roundTrip(c, payload, buf); err != nil {
 					errs[i] = err
 					return
 				}
-				if ph == measuring && phase.Load() == measuring {
+				// Count what completes inside the window: with every
+				// connection busy since the warm-up, that is the rate.
+				if phase.Load() == measuring {
 					lat[i] = append(lat[i], time.Since(t0))
 				}
 			}
@@ -101,27 +117,35 @@ func measureEcho(ctx context.Context, url string, n, size int, warm, dur time.Du
 	start := time.Now()
 	sleep(ctx, dur)
 	phase.Store(stopping)
-	elapsed := time.Since(start)
+	t.elapsed += time.Since(start)
 	// Unblock any worker stuck on a dead peer.
 	for _, c := range conns {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	}
 	wg.Wait()
-
-	all := slices.Concat(lat...)
-	res := EchoResult{MsgsPerSec: float64(len(all)) / elapsed.Seconds()}
+	for _, c := range conns {
+		c.SetReadDeadline(time.Time{})
+	}
+	t.lat = append(t.lat, slices.Concat(lat...)...)
 	for _, e := range errs {
 		if e != nil {
-			res.Errors++
+			t.errs = append(t.errs, e)
 		}
 	}
-	if len(all) == 0 {
-		return res, fmt.Errorf("no echo completed on %s (%d errors: %v)", url, res.Errors, errors.Join(errs...))
+}
+
+// measureEcho is one peer alone on one row, in one round.
+func measureEcho(ctx context.Context, url string, n, size int, warm, dur time.Duration) (EchoResult, error) {
+	conns, err := dialAll(ctx, url, n)
+	if err != nil {
+		return EchoResult{}, err
 	}
-	slices.Sort(all)
-	res.P50 = all[len(all)*50/100]
-	res.P99 = all[min(len(all)*99/100, len(all)-1)]
-	return res, ctx.Err()
+	defer closeAll(conns)
+	payload := make([]byte, size)
+	rand.Read(payload)
+	var t echoTally
+	echoRound(ctx, conns, payload, warm, dur, &t)
+	return t.result()
 }
 
 func roundTrip(c *websocket.Conn, payload, buf []byte) error {

@@ -10,6 +10,7 @@ package loadbench
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // Options sets what a run measures. The zero value is the full benchmark
@@ -30,7 +33,8 @@ type Options struct {
 type plan struct {
 	conns        []int
 	sizes        []int
-	warm, dur    time.Duration
+	rounds       int           // rounds per row; peers take turns within each
+	warm, dur    time.Duration // per round and peer
 	idleConns    int
 	settle       time.Duration
 	policyCount  int
@@ -39,10 +43,10 @@ type plan struct {
 
 func (o Options) plan() plan {
 	if o.Quick {
-		return plan{conns: []int{1, 10}, sizes: []int{32, 4096}, warm: 20 * time.Millisecond, dur: 100 * time.Millisecond,
+		return plan{conns: []int{1, 10}, sizes: []int{32, 4096}, rounds: 2, warm: 20 * time.Millisecond, dur: 50 * time.Millisecond,
 			idleConns: 50, settle: 50 * time.Millisecond, policyCount: 200, policyWorker: 8}
 	}
-	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, warm: 300 * time.Millisecond, dur: 2 * time.Second,
+	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, rounds: 4, warm: 100 * time.Millisecond, dur: 500 * time.Millisecond,
 		idleConns: 1000, settle: 500 * time.Millisecond, policyCount: 10000, policyWorker: 32}
 }
 
@@ -74,6 +78,11 @@ func Run(ctx context.Context, w io.Writer, opts Options) error {
 }
 
 // Measure runs the benchmark and returns its figures.
+//
+// All peers run at once. Each peer's idle memory is measured first, on its
+// fresh process. Then, row by row, the peers take turns in several short
+// rounds, so that background load on a shared machine falls on all of them
+// alike instead of on whichever peer happened to run during it.
 func Measure(ctx context.Context, opts Options) (*Report, error) {
 	logw := opts.Log
 	if logw == nil {
@@ -91,59 +100,90 @@ func Measure(ctx context.Context, opts Options) (*Report, error) {
 	defer os.RemoveAll(tmp)
 
 	rep := &Report{Started: time.Now(), IdleConn: pl.idleConns}
-	for _, c := range pl.conns {
-		for _, s := range pl.sizes {
-			rep.Rows = append(rep.Rows, Row{Conns: c, Size: s})
+	var peers []*peer
+	defer func() {
+		for _, p := range peers {
+			p.stop()
 		}
-	}
-	for i, spec := range specs {
+	}()
+	for _, spec := range specs {
 		fmt.Fprintf(logw, "bench: starting %s\n", spec.name)
 		p, err := spec.start(ctx, tmp)
 		if err != nil {
 			return nil, err
 		}
+		peers = append(peers, p)
 		rep.Peers = append(rep.Peers, p.Name)
-		err = measurePeer(ctx, p, i == 0, pl, rep, logw)
-		p.stop()
+	}
+	for _, p := range peers {
+		mem, err := measureIdle(ctx, p, pl.idleConns, pl.settle)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.Name, err)
+			return nil, fmt.Errorf("%s: idle memory: %w", p.Name, err)
 		}
+		rep.IdleMem = append(rep.IdleMem, mem)
+	}
+	for _, c := range pl.conns {
+		for _, s := range pl.sizes {
+			fmt.Fprintf(logw, "bench: %d conns, %d B\n", c, s)
+			row, err := measureRow(ctx, peers, c, s, pl)
+			if err != nil {
+				return nil, err
+			}
+			rep.Rows = append(rep.Rows, row)
+		}
+	}
+	if rep.Policy, err = measurePolicy(ctx, peers[0].Addr, pl.policyCount, pl.policyWorker); err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
 	}
 	rep.Took = time.Since(rep.Started)
 	return rep, nil
 }
 
-// measurePeer fills in one peer's column: idle memory first, on a fresh
-// process, then the echo rows, then (for this server) policy requests.
-func measurePeer(ctx context.Context, p *peer, ours bool, pl plan, rep *Report, logw io.Writer) error {
-	mem, err := measureIdle(ctx, p, pl.idleConns, pl.settle)
-	if err != nil {
-		return fmt.Errorf("idle memory: %w", err)
-	}
-	rep.IdleMem = append(rep.IdleMem, mem)
-	url := "ws://" + p.Addr + p.Path
-	for i := range rep.Rows {
-		r := &rep.Rows[i]
-		fmt.Fprintf(logw, "bench: %s, %d conns, %d B\n", p.Name, r.Conns, r.Size)
-		res, err := measureEcho(ctx, url, r.Conns, r.Size, pl.warm, pl.dur)
+// measureRow opens n connections to every peer and lets the peers take
+// turns, pl.rounds times, starting with a different peer each round.
+func measureRow(ctx context.Context, peers []*peer, n, size int, pl plan) (Row, error) {
+	row := Row{Conns: n, Size: size}
+	conns := make([][]*websocket.Conn, len(peers))
+	defer func() {
+		for _, cs := range conns {
+			closeAll(cs)
+		}
+	}()
+	for i, p := range peers {
+		cs, err := dialAll(ctx, "ws://"+p.Addr+p.Path, n)
 		if err != nil {
-			return err
+			return row, fmt.Errorf("%s: %w", p.Name, err)
 		}
-		r.Results = append(r.Results, res)
+		conns[i] = cs
 	}
-	if ours {
-		if rep.Policy, err = measurePolicy(ctx, p.Addr, pl.policyCount, pl.policyWorker); err != nil {
-			return fmt.Errorf("policy: %w", err)
+	payload := make([]byte, size)
+	rand.Read(payload)
+	tallies := make([]echoTally, len(peers))
+	for round := range pl.rounds {
+		for k := range peers {
+			i := (k + round) % len(peers)
+			echoRound(ctx, conns[i], payload, pl.warm, pl.dur, &tallies[i])
+		}
+		if err := ctx.Err(); err != nil {
+			return row, err
 		}
 	}
-	return nil
+	for i, p := range peers {
+		res, err := tallies[i].result()
+		if err != nil {
+			return row, fmt.Errorf("%s, %d conns, %d B: %w", p.Name, n, size, err)
+		}
+		row.Results = append(row.Results, res)
+	}
+	return row, nil
 }
 
 // Print writes the report as aligned tables.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "Echo round trips: closed loop, one message in flight per connection, binary messages;\n"+
-		"one Go load generator (gorilla/websocket client) on the same machine; %d CPUs, %s.\n\n",
-		runtime.NumCPU(), runtime.Version())
+		"one Go load generator (gorilla/websocket client) on the same machine; %d CPUs, %s;\n"+
+		"peers take turns in short rounds on each row. Load average at the end: %s.\n\n",
+		runtime.NumCPU(), runtime.Version(), loadAvg())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"conns", "size"}
 	for _, p := range r.Peers {
@@ -216,4 +256,17 @@ func dur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 	}
+}
+
+// loadAvg is the machine's 1-minute load average (Linux), to judge the noise.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "unknown"
+	}
+	return f[0]
 }

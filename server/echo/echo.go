@@ -127,7 +127,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		protos = []string{p}
 	}
 	// The origin was checked above, with logging; coder's own check is off.
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
+	c, err := websocket.Accept(leanWriter{w}, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)

@@ -1,0 +1,85 @@
+package echo
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// A client may send its first frame in the same packet as its handshake;
+// those bytes sit in net/http's buffer at the upgrade and must be echoed.
+func TestFrameRightBehindHandshake(t *testing.T) {
+	h := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+	// Two masked text frames, "hi" and 2000 × "x" (more than the 1 KiB read buffer).
+	req.Write(maskedText([]byte("hi")))
+	req.Write(maskedText(bytes.Repeat([]byte("x"), 2000)))
+	if _, err := c.Write(req.Bytes()); err != nil { // one write: one packet on loopback
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	for _, want := range []string{"hi", string(bytes.Repeat([]byte("x"), 2000))} {
+		if got := readServerFrame(t, br); got != want {
+			t.Fatalf("echo: got %d bytes %.20q…, want %d bytes", len(got), got, len(want))
+		}
+	}
+}
+
+// maskedText builds one client text frame (RFC 6455 §5.2), for payloads below 64 KiB.
+func maskedText(p []byte) []byte {
+	key := []byte{0x12, 0x34, 0x56, 0x78}
+	f := []byte{0x81}
+	if len(p) < 126 {
+		f = append(f, 0x80|byte(len(p)))
+	} else {
+		f = append(f, 0x80|126, byte(len(p)>>8), byte(len(p)))
+	}
+	f = append(f, key...)
+	for i, b := range p {
+		f = append(f, b^key[i%4])
+	}
+	return f
+}
+
+// readServerFrame reads one unmasked, unfragmented frame and returns its payload.
+func readServerFrame(t *testing.T, r io.Reader) string {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	n := int(h[1] & 0x7f)
+	if n == 126 {
+		var l [2]byte
+		io.ReadFull(r, l[:])
+		n = int(l[0])<<8 | int(l[1])
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(r, p); err != nil {
+		t.Fatal(err)
+	}
+	return string(p)
+}
