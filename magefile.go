@@ -17,6 +17,7 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/web-socket-js/web-socket-js/internal/build"
+	"github.com/web-socket-js/web-socket-js/internal/release"
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
 	"github.com/web-socket-js/web-socket-js/server/app"
 )
@@ -63,6 +64,37 @@ func Serve(ctx context.Context) error {
 	defer stop()
 	args := append([]string{"-dist", "dist", "-ruffle-dir", ruffleDir}, strings.Fields(os.Getenv("SERVE_FLAGS"))...)
 	return app.Run(ctx, args, os.Stdout)
+}
+
+// Release builds dist/ and writes reproducible web-socket-js-<version>.tar.gz, .zip and SHA256SUMS there (a dirty tree needs WSJS_ALLOW_DIRTY=1).
+func Release(ctx context.Context) error {
+	b, err := build.New(os.Stdout)
+	if err != nil {
+		return err
+	}
+	opts, err := release.DefaultOptions(ctx, b.Layout.Root, os.Getenv("WSJS_ALLOW_DIRTY") == "1")
+	if err != nil {
+		return err
+	}
+	b.Version = opts.Version // the JS banner names the release
+	sum, err := b.All(ctx)
+	if err != nil {
+		return err
+	}
+	sum.Report(os.Stdout)
+	if _, err := release.Build(ctx, opts, os.Stdout); err != nil {
+		return err
+	}
+	return release.Verify(opts.Out, nil)
+}
+
+// Verify checks the archives in dist/ against SHA256SUMS, their MANIFEST and the documented layout.
+func Verify() error {
+	if err := release.Verify("dist", nil); err != nil {
+		return err
+	}
+	fmt.Println("verify: dist/ archives match SHA256SUMS, their MANIFEST and the documented layout")
+	return nil
 }
 
 // Test builds, vets and runs every test: Go, AS3 (in Ruffle), Node and browser tests.
