@@ -72,6 +72,7 @@ export function createFlashWebSocket(win, defaultSwf) {
   // fail ends a socket the SWF cannot serve (or that close() aborted): error, then close
   // 1006, as a native WebSocket reports a connection that could not be established.
   function fail(ws, reason) {
+    if (ws.readyState > 2) return; // failed already (say, aborted and refused)
     delete sockets[ws._i];
     ws.readyState = 3;
     fire(ws, "error");
@@ -201,9 +202,9 @@ export function createFlashWebSocket(win, defaultSwf) {
     });
   }
 
-  // create hands a socket to the SWF. A refusal (a bad header, say) is thrown when the
-  // caller is the constructor, and reported as error + close otherwise.
-  function create(ws, sync) {
+  // create hands a socket to the SWF. A refusal (a bad header, say) is reported as error +
+  // close 1006, always later: whether the SWF was ready yet must not change what pages see.
+  function create(ws) {
     if (sockets[ws._i] != ws) return;
     var loc = win.location, a = ws._a, r = swf().wsjsCreate(ws._i, esc(ws.url), esc(ws._p.join()),
       esc(/^http/.test(loc.protocol) ? loc.protocol + "//" + loc.host : "null"),
@@ -215,12 +216,10 @@ export function createFlashWebSocket(win, defaultSwf) {
     ws._c = 1;
     if (r) {
       r = unesc(r);
-      if (sync) {
-        delete sockets[ws._i];
-        throw error("SyntaxError", 12, r);
-      }
       log(win, "error", ws.url + ": " + r);
-      fail(ws, r);
+      later(function () {
+        fail(ws, r);
+      });
     }
   }
 
@@ -311,7 +310,7 @@ export function createFlashWebSocket(win, defaultSwf) {
     ws._q = [];
     sockets[ws._i] = ws;
     if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
-    if (state == 2) create(ws, 1);
+    if (state == 2) create(ws);
     else if (state == 3) {
       later(function () {
         fail(ws, failure);

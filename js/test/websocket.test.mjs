@@ -209,7 +209,7 @@ test("origin is null on a file: page", () => {
   assert.equal(contractUnesc(swf().callsOf("wsjsCreate")[0][3]), "null");
 });
 
-test("a refused create throws SyntaxError when ready, and is error + close 1006 when deferred", () => {
+test("a refused create is error + close 1006, later, whether or not the SWF was ready", () => {
   const { WS, win, swf } = setup();
   const early = new WS("ws://h/");
   const events = record(early);
@@ -222,7 +222,14 @@ test("a refused create throws SyntaxError when ready, and is error + close 1006 
   assert.match(events[1].reason, /HTTP token/);
   assert.equal(early.readyState, 3);
   assert.ok(win.logs.some(([l, m]) => l === "error" && /HTTP token/.test(m)));
-  assertDOMException(() => new WS("ws://h/", [], "", 0, "a b: c"), "SyntaxError", 12);
+
+  // Once the SWF is ready, the same: nothing thrown, error + close 1006 later.
+  const late = new WS("ws://h/", [], "", 0, "a b: c");
+  const lateEvents = record(late);
+  assert.equal(late.readyState, 0);
+  late.close(); // an abort racing the refusal: still one error and one close
+  win.run();
+  assert.deepEqual(lateEvents.map((e) => [e.type, e.code]), [["error", undefined], ["close", 1006]]);
 });
 
 test("open, text and binary messages, protocol and extensions", async () => {
