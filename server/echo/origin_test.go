@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -91,6 +92,23 @@ func FuzzSelectSubprotocol(f *testing.F) {
 		}
 		if !inConf || !strings.Contains(offered, got) || strings.Contains(got, ",") {
 			t.Fatalf("selected %q from offered %q, configured %q", got, offered, conf)
+		}
+	})
+}
+
+// FuzzHeaderHasToken: a token is found only when some comma-separated
+// element of the header equals it, ignoring case and spaces.
+func FuzzHeaderHasToken(f *testing.F) {
+	f.Add("keep-alive, Upgrade", "upgrade")
+	f.Fuzz(func(t *testing.T, value, token string) {
+		h := http.Header{"Connection": {value}}
+		got := headerHasToken(h, "Connection", token)
+		want := false
+		for _, el := range strings.Split(value, ",") {
+			want = want || strings.ToLower(strings.TrimSpace(el)) == token
+		}
+		if got != want {
+			t.Fatalf("headerHasToken(%q, %q) = %v, want %v", value, token, got, want)
 		}
 	})
 }

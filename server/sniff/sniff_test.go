@@ -213,3 +213,37 @@ func FuzzSniff(f *testing.F) {
 		}
 	})
 }
+
+// Sniffing needs one byte: a client that has sent only "G" so far is
+// already handed to HTTP, so HTTP clients never wait on the sniffer.
+func TestOneByteIsEnoughForHTTP(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sniff timeout far beyond the test's bound: only the byte can release it.
+	ln := New(inner, time.Hour, func(c net.Conn) { c.Close() }, quiet())
+	defer ln.Close()
+	c, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "G")
+	got := make(chan net.Conn, 1)
+	go func() {
+		if sc, err := ln.Accept(); err == nil {
+			got <- sc
+		}
+	}()
+	select {
+	case sc := <-got:
+		defer sc.Close()
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(sc, b); err != nil || b[0] != 'G' {
+			t.Fatalf("replayed byte %q, %v", b, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a connection that sent one HTTP byte was not handed to HTTP")
+	}
+}
