@@ -308,6 +308,22 @@ test("send: string, ArrayBuffer, views, Blob — in order, with byte counts", as
   ]);
 });
 
+test("close() waits behind a Blob still being read, so the Blob is sent first", async () => {
+  const { ws, win, swf } = connected();
+  ws.send(new Blob(["first"]));
+  ws.send("second");
+  ws.close(1000, "done");
+  assert.equal(ws.readyState, 2);
+  assert.deepEqual(swf().calls.filter((c) => c[0] === "wsjsSend" || c[0] === "wsjsClose"), []);
+  await settleReads();
+  win.run();
+  assert.deepEqual(
+    swf().calls.filter((c) => c[0] === "wsjsSend" || c[0] === "wsjsClose").map((c) => c[0] + " " + c[2]),
+    ["wsjsSend b", "wsjsSend t", "wsjsClose 1000"],
+  );
+  assert.deepEqual(swf().sockets[ws._i].sent.map((x) => (x.kind === "t" ? x.data : Buffer.from(x.data).toString())), ["first", "second"]);
+});
+
 test("close(code, reason): validation and what reaches the SWF", () => {
   const { ws, swf, win } = connected();
   for (const code of [0, 999, 1001, 1005, 1006, 2999, 5000, 65535, 70000, -1, "abc", NaN, 999.5, 2999.5]) {
