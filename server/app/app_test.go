@@ -54,9 +54,15 @@ func testConfig(t *testing.T, args ...string) Config {
 // checks nothing was left running.
 func start(t *testing.T, cfg Config) *Server {
 	t.Helper()
+	return startLogged(t, cfg, quiet())
+}
+
+// startLogged is start with the server's log going to log.
+func startLogged(t *testing.T, cfg Config, log *slog.Logger) *Server {
+	t.Helper()
 	checkLeaks(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := Start(ctx, cfg, quiet())
+	s, err := Start(ctx, cfg, log)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
