@@ -2,8 +2,6 @@
 // string, Base64 for binary payloads, and the UTF-8 length the wire will carry.
 // ES5 only: the minified bundle must parse as ES3 (IE 8). Written for size.
 
-var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 // esc: printable ASCII except % \ " ' < > & passes; the rest becomes %XX or %uXXXX, which
 // is exactly what escape() does to each of those characters.
 export function esc(s) {
@@ -33,24 +31,15 @@ export function utf8Length(s) {
   return n;
 }
 
-// b64enc encodes an array-like of bytes (Uint8Array or Array). Reading past the end gives
-// undefined, which the shifts treat as 0; the padding replaces the characters it made.
+// b64enc encodes a Uint8Array. (btoa and typed arrays exist wherever binary data does.)
 export function b64enc(u) {
-  for (var s = "", i = 0, x; i < u.length; ) {
-    x = u[i++] << 16 | u[i++] << 8 | u[i++];
-    s += B64.charAt(x >> 18 & 63) + B64.charAt(x >> 12 & 63) + B64.charAt(x >> 6 & 63) + B64.charAt(x & 63);
-  }
-  i -= u.length;
-  return s.slice(0, s.length - i) + "==".slice(2 - i);
+  for (var s = "", i = 0; i < u.length; i++) s += String.fromCharCode(u[i]);
+  return btoa(s);
 }
 
-// b64dec decodes into a Uint8Array, or a plain Array of byte values where typed arrays do
-// not exist (IE 8/9). It stops at the padding (or any other non-Base64 character).
+// b64dec decodes into a Uint8Array; atob throws on malformed input.
 export function b64dec(s) {
-  for (var out = [], x = 0, bits = 0, i = 0, c; (c = B64.indexOf(s.charAt(i++))) >= 0 && i <= s.length; ) {
-    x = x << 6 | c;
-    bits += 6;
-    if (bits > 7) out.push(x >> (bits -= 8) & 255);
-  }
-  return typeof Uint8Array != "undefined" ? new Uint8Array(out) : out;
+  s = atob(s);
+  for (var u = new Uint8Array(s.length), i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u;
 }

@@ -147,15 +147,19 @@ export function createFlashWebSocket(win, defaultSwf) {
       fire(ws, type);
     } else if (type == "message") {
       // A message arriving after close() was called is dropped, as the standard says.
-      // Binary data: ArrayBuffer or Blob per binaryType; an ArrayBuffer where there is no
-      // Blob; an Array of byte values where there are no typed arrays (IE 8/9).
-      if (ws.readyState == 1) {
-        if (e.kind == "b") {
-          u = b64dec(e.data);
-          if (u.buffer) u = ws.binaryType == "arraybuffer" || !win.Blob ? u.buffer : new win.Blob([u]);
-        } else u = unesc(e.data);
-        fire(ws, type, { data: u, origin: ws._o, lastEventId: "", source: null, ports: [] });
-      }
+      if (ws.readyState != 1) return;
+      if (e.kind == "b") {
+        // Binary data: ArrayBuffer or Blob per binaryType (ArrayBuffer where there is no
+        // Blob). A browser without typed arrays (IE 8/9) cannot hold it: the connection
+        // closes with 1003 "unsupported data" (RFC 6455 section 7.4.1).
+        if (!win.Uint8Array || !win.atob) {
+          ws.readyState = 2;
+          return swf().wsjsClose(ws._i, 1003, "");
+        }
+        u = b64dec(e.data);
+        u = ws.binaryType == "arraybuffer" || !win.Blob ? u.buffer : new win.Blob([u]);
+      } else u = unesc(e.data);
+      fire(ws, type, { data: u, origin: ws._o, lastEventId: "", source: null, ports: [] });
     } else {
       ws.readyState = 3;
       if (type == "error") {
@@ -184,10 +188,8 @@ export function createFlashWebSocket(win, defaultSwf) {
     whenBody(function () {
       var url = (win.WEB_SOCKET_SWF_LOCATION || defaultSwf).replace(/"/g, "%22"),
         div = win.document.createElement("div"), host = /^\w+:\/\/([^\/]+)/.exec(url);
-      if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR &&
-        !/(^|\/)WebSocketMainInsecure\.swf([?#].*)?$/.test(url)) {
-        log(win, "error", "WebSocketMain.swf on another host needs WebSocketMainInsecure.swf" +
-          " (and WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR = true)");
+      if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure\.swf/.test(url)) {
+        log(win, "error", "the SWF on another host must be WebSocketMainInsecure.swf (see WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
       }
       div.style.cssText = "position:absolute;left:-99px;top:-99px";
       win.document.body.appendChild(div);

@@ -41,27 +41,16 @@ test("utf8Length counts UTF-8 bytes, lone surrogates as U+FFFD", () => {
   assert.equal(utf8Length("\ud83d\ude00\ud83d"), 7);
 });
 
-test("b64enc/b64dec agree with Node's Base64 for every length up to 300", () => {
+test("b64enc/b64dec agree with Node's Base64 for every length up to 300; bad Base64 throws", () => {
+  assert.throws(() => b64dec("a"));
+  assert.throws(() => b64dec("@@@@"));
   for (let n = 0; n <= 300; n++) {
     const bytes = new Uint8Array(n);
     for (let i = 0; i < n; i++) bytes[i] = (i * 151 + n * 7) & 255;
     const want = Buffer.from(bytes).toString("base64");
     assert.equal(b64enc(bytes), want, "encode length " + n);
-    assert.equal(b64enc(Array.from(bytes)), want, "encode Array length " + n);
     const got = b64dec(want);
     assert.ok(got instanceof Uint8Array);
     assert.deepEqual(Array.from(got), Array.from(bytes), "decode length " + n);
-  }
-});
-
-test("b64dec returns an Array of bytes where typed arrays do not exist (IE 8/9)", () => {
-  const saved = globalThis.Uint8Array;
-  try {
-    delete globalThis.Uint8Array;
-    const got = b64dec("AAH/gA==");
-    assert.ok(Array.isArray(got));
-    assert.deepEqual(got, [0, 1, 255, 128]);
-  } finally {
-    globalThis.Uint8Array = saved;
   }
 });

@@ -274,6 +274,20 @@ test("binary messages without Blob are ArrayBuffers", () => {
   assert.ok(events[0].data instanceof ArrayBuffer);
 });
 
+test("without typed arrays (IE 8/9) a binary message closes the connection with 1003", () => {
+  const { ws, win, swf } = connected("ws://h/", undefined, { globals: { Uint8Array: undefined, ArrayBuffer: undefined, Blob: undefined } });
+  const events = record(ws);
+  swf().binary(ws._i, [1, 2]);
+  swf().text(ws._i, "after");
+  win.run();
+  assert.deepEqual(events, [], "nothing delivered");
+  assert.equal(ws.readyState, 2);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 1003, ""]]);
+  swf().closed(ws._i, false, 1003);
+  win.run();
+  assert.deepEqual(events.map((e) => [e.type, e.code]), [["close", 1003]]);
+});
+
 test("send: string, ArrayBuffer, views, Blob — in order, with byte counts", async () => {
   const { ws, win, swf } = connected();
   assertDOMException(() => {

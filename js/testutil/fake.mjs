@@ -244,6 +244,8 @@ export function makeWindow(opts = {}) {
     ArrayBuffer,
     Uint8Array,
     Blob,
+    atob,
+    btoa,
     FileReader: FakeFileReader,
     DOMException,
     WEB_SOCKET_LOGGER: {
