@@ -205,8 +205,10 @@ func (s *Server) shutdown() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	// Stop accepting first, so no new client slips in after the 1001s.
-	s.ln.Close()
+	// Bridge connections first (their target may be this server, whose
+	// sockets are about to close), then WebSocket clients; a client that
+	// slips in meanwhile is refused with 1001 too. Then stop accepting.
+	s.baseCancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -215,7 +217,7 @@ func (s *Server) shutdown() {
 			s.log.Warn("echo shutdown", "err", err)
 		}
 	}()
-	s.baseCancel() // bridge connections close with 1001
+	s.ln.Close()
 	if err := s.http.Shutdown(ctx); err != nil {
 		s.log.Warn("http shutdown", "err", err)
 		s.http.Close()

@@ -389,6 +389,9 @@ func TestShutdownSends1001(t *testing.T) {
 		echoOnce(t, c, websocket.MessageText, []byte("hi"))
 		clients = append(clients, c)
 	}
+	// And one Ruffle bridge connection (to this server's own port).
+	_, port, _ := net.SplitHostPort(s.Addr())
+	clients = append(clients, dial(t, s.WSURL(BridgePath)+"?target=127.0.0.1%3A"+port, nil))
 	cancel()
 	var wg sync.WaitGroup
 	for i, c := range clients {

@@ -86,7 +86,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logger) {
 	// When the server shuts down (ctx ends), say so with 1001 rather than
 	// letting a cancelled read drop the connection.
-	stop := context.AfterFunc(ctx, func() {
+	shutdown := ctx
+	stop := context.AfterFunc(shutdown, func() {
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		tcp.Close()
 	})
@@ -97,10 +98,14 @@ func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logg
 	go func() {
 		defer wg.Done()
 		err := tcpToWS(ctx, tcp, ws)
-		if err == nil {
+		switch {
+		case shutdown.Err() != nil:
+			// The target may close first when it is this same server.
+			ws.Close(websocket.StatusGoingAway, "server shutting down")
+		case err == nil:
 			// The target finished: a normal close for the Flash side.
 			ws.Close(websocket.StatusNormalClosure, "")
-		} else {
+		default:
 			log.Debug("ruffle bridge: tcp read ended", "err", err)
 			ws.Close(websocket.StatusGoingAway, "target connection failed")
 		}
