@@ -395,6 +395,27 @@ func TestBrowserFlash(t *testing.T) {
 	})
 }
 
+// TestBrowserFlashDebug: WEB_SOCKET_DEBUG turns on the SWF's debug log, which reaches
+// WEB_SOCKET_LOGGER through the bridge; loadFlashPolicyFile reaches the SWF.
+func TestBrowserFlashDebug(t *testing.T) {
+	env := startFlashEnv(t)
+	p := env.flashPage(t, "/debug", `<script>WEB_SOCKET_DEBUG = true;</script>`)
+	var logs []string
+	eval(t, p, env.peerURL(), `
+		WebSocket.loadFlashPolicyFile("xmlsocket://127.0.0.1:843");
+		var ws = await opened(new WebSocket(PEER, [], "", 0, "X-Test: 1"));
+		var c = closed(ws);
+		ws.close();
+		await c;
+		return logs;`, &logs)
+	all := strings.Join(logs, "\n")
+	for _, want := range []string{"[WebSocket] socket policy: xmlsocket://127.0.0.1:843", "[WebSocket] ", "X-Test: 1"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in the log:\n%s", want, all)
+		}
+	}
+}
+
 // TestBrowserFlashSWFMissing: a SWF that never starts fails every socket (error, close
 // 1006) after WEB_SOCKET_SWF_TIMEOUT, with the reason logged.
 func TestBrowserFlashSWFMissing(t *testing.T) {
