@@ -1,5 +1,5 @@
 // The EventTarget half of the WebSocket interface, for a plain object (IE 8 has no
-// EventTarget to inherit from). ES5 only. Listeners are identified by (type, listener):
+// EventTarget to inherit from). ES5 only. A listener is identified by (type, listener):
 // with no propagation on a socket, the capture flag changes nothing but identity, which
 // is ignored here.
 
@@ -15,40 +15,39 @@ var ACCESSORS = (function () {
 // Ev is the event object the shim dispatches: Event plus the MessageEvent / CloseEvent
 // fields given in props.
 export function Ev(type, props) {
-  var ev = this, k;
-  ev.type = type;
-  ev.timeStamp = +new Date();
-  ev.bubbles = ev.cancelable = ev.defaultPrevented = false;
-  ev.eventPhase = 2;
-  for (k in props) ev[k] = props[k];
+  this.type = type;
+  this.timeStamp = +new Date();
+  for (var k in props) this[k] = props[k];
 }
-Ev.prototype.preventDefault = Ev.prototype.stopPropagation = function () {};
-Ev.prototype.stopImmediatePropagation = function () {
-  this._stop = 1;
+function nothing() {}
+Ev.prototype = {
+  bubbles: false,
+  cancelable: false,
+  defaultPrevented: false,
+  eventPhase: 2,
+  preventDefault: nothing,
+  stopPropagation: nothing,
+  stopImmediatePropagation: function () {
+    this._stop = 1;
+  }
 };
 
+// list returns the (type) listener entries of o: {fn, once}; a removed entry gets gone = 1
+// so that a dispatch in progress skips it.
 function list(o, type) {
   var l = o._ls || (o._ls = {});
   return l[type] || (l[type] = []);
-}
-
-function find(o, type, fn) {
-  for (var l = list(o, type), i = 0; i < l.length; i++) if (l[i].fn === fn) return i;
-}
-
-function drop(o, type, i) {
-  list(o, type).splice(i, 1)[0].gone = 1;
 }
 
 // eventTarget installs addEventListener, removeEventListener, dispatchEvent and the
 // on<type> handlers on proto. report(e) receives what a listener threw; dispatch goes on.
 export function eventTarget(proto, types, report) {
   proto.addEventListener = function (type, fn, opt) {
-    if (fn && find(this, type, fn) == null) list(this, type).push({ fn: fn, once: opt && opt.once });
+    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i].fn === fn) return;
+    if (fn) l.push({ fn: fn, once: opt && opt.once });
   };
   proto.removeEventListener = function (type, fn) {
-    var i = find(this, type, fn);
-    if (i != null) drop(this, type, i);
+    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i].fn === fn) l.splice(i, 1)[0].gone = 1;
   };
   proto.dispatchEvent = function (ev) {
     var type = ev.type, l = list(this, type).slice(), h = this["on" + type], i, x, f;
@@ -76,28 +75,28 @@ export function eventTarget(proto, types, report) {
   }
 }
 
-// handler defines on<type>: a function value occupies one listener-list entry, kept in
-// place while the value changes and removed when it is set to anything else. The entry
-// is a function that calls the current value.
+// handler defines on<type>: a function value occupies one listener entry, kept in place
+// while the value changes and removed when it is set to anything else. The entry's
+// listener (kept in this["_" + type]) calls the current value.
 function handler(proto, type) {
+  var key = "_" + type;
   Object.defineProperty(proto, "on" + type, {
     get: function () {
-      var x = this._hs && this._hs[type];
-      return x ? x.v : null;
+      return this[key] ? this[key].v : null;
     },
     set: function (v) {
-      var hs = this._hs || (this._hs = {}), x = hs[type];
+      var x = this[key];
       if (typeof v == "function") {
         if (!x) {
-          x = hs[type] = function (ev) {
+          x = this[key] = function (ev) {
             return x.v.call(this, ev);
           };
           this.addEventListener(type, x);
         }
         x.v = v;
       } else if (x) {
-        delete hs[type];
         this.removeEventListener(type, x);
+        this[key] = null;
       }
     }
   });
