@@ -102,6 +102,7 @@ func (e *flashEnv) newSite(t testing.TB, target string) *browser.Site {
 		site.File(dir+"/WebSocketMain.swf", e.swf)
 		site.File(dir+"/web_socket.js", filepath.Join(e.dist, "web_socket.js"))
 		site.File(dir+"/web_socket.min.js", filepath.Join(e.dist, "web_socket.min.js"))
+		site.File(dir+"/web_socket.mjs", filepath.Join(e.dist, "web_socket.mjs"))
 		site.File(dir+"/swfobject.js", filepath.Join("test", "swfobject.js"))
 	}
 	return site
@@ -413,6 +414,32 @@ func TestBrowserFlashDebug(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q in the log:\n%s", want, all)
 		}
+	}
+}
+
+// TestBrowserESModule: the module build works through Flash without replacing
+// window.WebSocket.
+func TestBrowserESModule(t *testing.T) {
+	env := startFlashEnv(t)
+	env.site.HTML("/esm", `<!doctype html><html><head>`+env.ruffleHead()+helpersJS+
+		`<script>window.NativeWebSocket = window.WebSocket; WEB_SOCKET_SWF_LOCATION = "/WebSocketMain.swf";</script>`+
+		`<script type="module">import FlashWebSocket, { FlashWebSocket as Named } from "/web_socket.mjs";`+
+		`window.Imported = { FlashWebSocket: FlashWebSocket, same: FlashWebSocket === Named };</script></head><body></body></html>`)
+	p := env.b.Open(t, env.site.URL+"/esm")
+	p.WaitFor(t, "window.Imported", 20*time.Second)
+	flashBefore := env.peer.flash.Load()
+	var got []string
+	eval(t, p, env.peerURL(), `
+		var WS = Imported.FlashWebSocket, ws = await opened(new WS(PEER)), m = messages(ws, 1);
+		ws.send("from the module");
+		var echo = (await m)[0];
+		ws.close();
+		return [echo, String(Imported.same), String(window.WebSocket === NativeWebSocket), String(WS.__isFlashImplementation)];`, &got)
+	if fmt.Sprint(got) != "[from the module true true true]" {
+		t.Fatalf("got %q", got)
+	}
+	if env.peer.flash.Load() != flashBefore+1 {
+		t.Fatal("the echo did not come through the SWF")
 	}
 }
 
