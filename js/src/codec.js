@@ -13,7 +13,7 @@ export function esc(s) {
 // %XX and %uXXXX forms.
 export function unesc(s) {
   s = String(s);
-  if (/%(?!u[\dA-F]{4}|[\dA-F]{2})|[^ -~]|["'<>&\\]/.test(s)) throw Error("bad bridge string " + s);
+  if (/%(?!u[\dA-F]{4}|[\dA-F]{2})|[^ -~]|["'<>&\\]/.test(s)) throw Error("bad bridge string " + s.slice(0, 40));
   return unescape(s);
 }
 
