@@ -159,10 +159,16 @@ func measureRow(ctx context.Context, peers []*peer, n, size int, pl plan) (Row, 
 	payload := make([]byte, size)
 	rand.Read(payload)
 	tallies := make([]echoTally, len(peers))
+	// Each round restarts every connection's loop; the warm-up must cover
+	// a full round trip or the window would open on idle connections.
+	warm := pl.warm
+	if n >= 1000 {
+		warm = 4 * pl.warm
+	}
 	for round := range pl.rounds {
 		for k := range peers {
 			i := (k + round) % len(peers)
-			echoRound(ctx, conns[i], payload, pl.warm, pl.dur, &tallies[i])
+			echoRound(ctx, conns[i], payload, warm, pl.dur, &tallies[i])
 		}
 		if err := ctx.Err(); err != nil {
 			return row, err
