@@ -589,7 +589,7 @@ async function observe(WS) {
 	var e = await m;
 	out.push("message " + [e.type, JSON.stringify(e.data), e.origin, JSON.stringify(e.lastEventId), e.target === ws, e.currentTarget === ws, e.bubbles, e.cancelable].join());
 	[999, 1001, 2999, 5000, 1000.5, 3000.5, 999.5, 2999.5, 4999.5, 3001.5, -1, "x", NaN, 1e9].forEach(function (c) {
-		out.push("close(" + c + ") " + attempt(function () { var w = new WS(PEER); w.onerror = w.onclose = null; w.close(c); return "ok"; }));
+		out.push("close(" + c + ") " + attempt(function () { var w = new WS(PEER); try { w.close(c); return "ok"; } finally { w.close(); } }));
 	});
 	out.push("long reason " + attempt(function () { ws.close(1000, "\u00e9".repeat(62)); }));
 	var c = closed(ws), order = [];
