@@ -79,6 +79,12 @@ export function createFlashWebSocket(win, defaultSwf) {
     fire(ws, "close", { wasClean: false, code: 1006, reason: reason });
   }
 
+  function failLater(ws, reason) {
+    later(function () {
+      fail(ws, reason);
+    });
+  }
+
   // failAll fails every socket; the constructor then fails new sockets the same way until
   // a "ready" arrives.
   function failAll(msg) {
@@ -219,9 +225,7 @@ export function createFlashWebSocket(win, defaultSwf) {
     if (r) {
       r = unesc(r);
       log(win, "error", ws.url + ": " + r);
-      later(function () {
-        fail(ws, r);
-      });
+      failLater(ws, r);
     }
   }
 
@@ -313,11 +317,8 @@ export function createFlashWebSocket(win, defaultSwf) {
     sockets[ws._i] = ws;
     if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
     if (state == 2) create(ws);
-    else if (state == 3) {
-      later(function () {
-        fail(ws, failure);
-      });
-    } else {
+    else if (state == 3) failLater(ws, failure);
+    else {
       tasks.push(function () {
         create(ws);
       });
@@ -361,9 +362,7 @@ export function createFlashWebSocket(win, defaultSwf) {
       // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
       delete sockets[ws._i];
       if (ws._c) swf().wsjsClose(ws._i, 0, "");
-      later(function () {
-        fail(ws, "");
-      });
+      failLater(ws, "");
     }
   };
 

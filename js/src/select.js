@@ -1,14 +1,13 @@
 // Choosing between the native WebSocket and the Flash one (see web_socket.js). ES5 only.
 import { createFlashWebSocket, log } from "./flash_web_socket.js";
 
+// hasFlash: Ruffle, a Flash plugin, or (IE) the Flash ActiveX control. Any failure is "no".
 export function hasFlash(win) {
-  var n = win.navigator, m = n && n.mimeTypes && n.mimeTypes["application/x-shockwave-flash"];
-  if (m || win.RufflePlayer) return true;
   try {
-    return !!new win.ActiveXObject("ShockwaveFlash.ShockwaveFlash");
-  } catch (e) {
-    return false;
-  }
+    return !!(win.RufflePlayer || win.navigator.mimeTypes["application/x-shockwave-flash"] ||
+      new win.ActiveXObject("ShockwaveFlash.ShockwaveFlash"));
+  } catch (e) {}
+  return false;
 }
 
 // scriptDir is where this script came from: the default WEB_SOCKET_SWF_LOCATION is
