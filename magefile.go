@@ -17,6 +17,7 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/web-socket-js/web-socket-js/internal/build"
+	"github.com/web-socket-js/web-socket-js/internal/loadbench"
 	"github.com/web-socket-js/web-socket-js/internal/release"
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
 	"github.com/web-socket-js/web-socket-js/server/app"
@@ -95,6 +96,25 @@ func Verify() error {
 	}
 	fmt.Println("verify: dist/ archives match SHA256SUMS, their MANIFEST and the documented layout")
 	return nil
+}
+
+// Bench prints sizes, build speed, Flash-vs-native echo in Chromium, and the server against gorilla and Node ws peers.
+func Bench(ctx context.Context) error {
+	mg.CtxDeps(ctx, Build)
+	if err := build.SizeReport("dist", os.Stdout); err != nil {
+		return err
+	}
+	benches := [][]string{
+		{"./internal/build", "NoOpBuild", "20x"},
+		{"./internal/build", "ColdBuild", "1x"},
+		{"./js", "EchoRoundTrip", "1000x"},
+	}
+	for _, b := range benches {
+		if err := sh.RunV("go", "test", "-run", "^$", "-bench", "^Benchmark"+b[1]+"$", "-benchtime", b[2], b[0]); err != nil {
+			return err
+		}
+	}
+	return loadbench.Run(ctx, os.Stdout, loadbench.Options{Log: os.Stderr})
 }
 
 // Test builds, vets and runs every test: Go, AS3 (in Ruffle), Node and browser tests.

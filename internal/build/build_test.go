@@ -119,3 +119,23 @@ func publishOutput(argv []string) {
 		}
 	}
 }
+
+func TestSizeReportNamesEveryShippedFile(t *testing.T) {
+	dist := t.TempDir()
+	for _, name := range SWFNames {
+		os.WriteFile(filepath.Join(dist, name+".swf"), make([]byte, 30*1024), 0o644)
+	}
+	os.WriteFile(filepath.Join(dist, "web_socket.min.js"), []byte(strings.Repeat("var a=1;", 100)), 0o644)
+	var out strings.Builder
+	if err := SizeReport(dist, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"WebSocketMain.swf", "WebSocketMainInsecure.swf", "30720 bytes", "NOT met", "web_socket.min.js"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := SizeReport(t.TempDir(), &out); err == nil {
+		t.Error("a dist/ without the files gave no error")
+	}
+}
