@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/cache"
+	"github.com/web-socket-js/web-socket-js/internal/fsutil"
 	"github.com/web-socket-js/web-socket-js/internal/jsbundle"
 	"github.com/web-socket-js/web-socket-js/internal/project"
 	"github.com/web-socket-js/web-socket-js/internal/sdk"
@@ -134,7 +135,7 @@ func (b *Builder) JS(ctx context.Context) ([]jsbundle.Output, []string, error) {
 	}
 	var copied []string
 	for _, name := range JSAssets {
-		changed, err := copyIfChanged(filepath.Join(b.Layout.JS(), name), filepath.Join(b.dist(), name))
+		changed, err := fsutil.CopyIfChanged(filepath.Join(b.Layout.JS(), name), filepath.Join(b.dist(), name))
 		if err != nil {
 			return nil, nil, err
 		}

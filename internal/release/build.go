@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/web-socket-js/web-socket-js/internal/fsutil"
 	"github.com/web-socket-js/web-socket-js/internal/version"
 )
 
@@ -162,7 +163,7 @@ func Build(ctx context.Context, opts Options, log io.Writer) (Result, error) {
 	}
 	res.Sums = filepath.Join(opts.Out, SumsName)
 	sums := fmt.Sprintf("%s  %s\n%s  %s\n", res.TarGz.SHA256, tgzName, res.Zip.SHA256, zipName)
-	if err := writeFileAtomic(res.Sums, []byte(sums)); err != nil {
+	if err := fsutil.WriteAtomic(res.Sums, []byte(sums)); err != nil {
 		return Result{}, fmt.Errorf("release: %w", err)
 	}
 
@@ -283,30 +284,10 @@ func writeArchive(path string, write func(io.Writer) error) (Artifact, error) {
 	if err := write(&b); err != nil {
 		return Artifact{}, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+	if err := fsutil.WriteAtomic(path, b.Bytes()); err != nil {
 		return Artifact{}, err
 	}
 	return Artifact{Path: path, Size: int64(b.Len()), SHA256: sha256Hex(b.Bytes())}, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // bytesText is "12,345,678 bytes (11.8 MiB)".

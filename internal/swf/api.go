@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/web-socket-js/web-socket-js/internal/fsutil"
 )
 
 // library is the set of SWCs a compile references without linking them.
@@ -79,7 +81,7 @@ func (c *Compiler) writeConfig(lib library) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	return path, writeAtomic(path, []byte(b.String()))
+	return path, fsutil.WriteAtomic(path, []byte(b.String()))
 }
 
 // The Flash Player floor: 11.1 brings SecureSocket and flash.crypto.generateRandomBytes.

@@ -1,7 +1,6 @@
 package swf
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"hash"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/web-socket-js/web-socket-js/internal/fsutil"
 )
 
 // hashTree feeds every file below dir (path relative to dir, then content hash) into h,
@@ -29,38 +30,17 @@ func hashTree(h hash.Hash, dir string) error {
 	})
 }
 
-// installIfChanged copies src to dst (temp name + rename) unless dst already holds the
-// same bytes, and returns the size.
+// installIfChanged copies src to dst unless dst already holds the same bytes, and
+// returns the size.
 func installIfChanged(src, dst string) (int64, error) {
-	want, err := os.ReadFile(src)
+	if _, err := fsutil.CopyIfChanged(src, dst); err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(dst)
 	if err != nil {
 		return 0, err
 	}
-	if have, err := os.ReadFile(dst); err == nil && bytes.Equal(have, want) {
-		return int64(len(want)), nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return 0, err
-	}
-	return int64(len(want)), writeAtomic(dst, want)
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	return os.Rename(tmp.Name(), path)
+	return st.Size(), nil
 }
 
 // compilerError matches the compiler's "path(line): col: N Error: message".
