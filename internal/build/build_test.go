@@ -139,3 +139,33 @@ func TestSizeReportNamesEveryShippedFile(t *testing.T) {
 		t.Error("a dist/ without the files gave no error")
 	}
 }
+
+// Releases are only reproducible if dist/ is: two cold builds (empty output caches, so the
+// compiler really runs twice) must give byte-identical files.
+func TestColdBuildsAreByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles everything twice")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var dists []string
+	for i := 0; i < 2; i++ {
+		b := testBuilder(t)
+		b.CacheDir = t.TempDir()
+		if _, err := b.All(ctx); err != nil {
+			t.Fatal(err)
+		}
+		dists = append(dists, b.Dist)
+	}
+	entries, err := os.ReadDir(dists[0])
+	if err != nil || len(entries) < 8 {
+		t.Fatalf("dist holds %d files (%v)", len(entries), err)
+	}
+	for _, e := range entries {
+		a, _ := os.ReadFile(filepath.Join(dists[0], e.Name()))
+		b, err := os.ReadFile(filepath.Join(dists[1], e.Name()))
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s differs between two cold builds (%v)", e.Name(), err)
+		}
+	}
+}
