@@ -2,7 +2,7 @@
 // the bridge contract in flash-src/BRIDGE.md (version 1). ES5 only, and no reserved word
 // as a property name: the minified bundle must parse as ES3 (IE 8). Written for size: the
 // private fields of a socket are one letter (_i id, _o origin, _h host name, _p protocols,
-// _a extra constructor arguments, _q send queue, _c handed to the SWF).
+// _a extra constructor arguments, _q send queue).
 import { esc, unesc, utf8Length, b64enc, b64dec } from "./codec.js";
 import { Ev, eventTarget } from "./events.js";
 
@@ -11,21 +11,18 @@ export var BRIDGE_VERSION = 1;
 var SWF_ID = "webSocketFlash";
 var BRIDGE = "__wsjsBridge";
 
-// log writes to WEB_SOCKET_LOGGER (an object with log and error methods) or the console;
-// "debug" lines only when WEB_SOCKET_DEBUG is set.
-export function log(win, level, msg) {
+// log writes to WEB_SOCKET_LOGGER (an object with log and error methods) or the console:
+// with no level (or "error") to error(), else to log(); "debug" lines only when
+// WEB_SOCKET_DEBUG is set. (IE 8's console methods have no call/apply: index, then call.)
+export function log(win, msg, level) {
   var l = win.WEB_SOCKET_LOGGER || win.console;
-  msg = "[WebSocket] " + msg;
-  if (l && (level != "debug" || win.WEB_SOCKET_DEBUG)) {
-    if (level == "error") l.error(msg);
-    else l.log(msg);
-  }
+  if (l && (level != "debug" || win.WEB_SOCKET_DEBUG)) l[level && level != "error" ? "log" : "error"]("[WebSocket] " + msg);
 }
 
 // createFlashWebSocket returns a WebSocket class bound to win (the page's window, or a fake
 // one in tests) that embeds the SWF from WEB_SOCKET_SWF_LOCATION or defaultSwf. It reads the
 // WEB_SOCKET_* globals when it needs them, so pages may set them after loading the script.
-export function createFlashWebSocket(win, defaultSwf) {
+export function createFlashWebSocket(win, defaultSwf, auto) {
   var Native = win.WebSocket || win.MozWebSocket;
   var sockets = {}; // id -> socket, from construction until its close event
   var nextId = 1;
@@ -90,7 +87,7 @@ export function createFlashWebSocket(win, defaultSwf) {
   function failAll(msg) {
     state = 3;
     failure = msg;
-    log(win, "error", msg);
+    log(win, msg);
     for (var id in sockets) fail(sockets[id], msg);
   }
 
@@ -113,9 +110,7 @@ export function createFlashWebSocket(win, defaultSwf) {
   }
 
   function ready(version) {
-    if (version != BRIDGE_VERSION) {
-      return failAll("WebSocketMain.swf bridge version " + version + " != web_socket.js " + BRIDGE_VERSION);
-    }
+    if (version != BRIDGE_VERSION) return failAll("SWF bridge version " + version + ", want " + BRIDGE_VERSION);
     win.clearTimeout(timer);
     // A second "ready" means the SWF was reloaded (Ruffle does so when it runs out of WebGL
     // contexts): the sockets it held are gone.
@@ -129,6 +124,9 @@ export function createFlashWebSocket(win, defaultSwf) {
         report(e);
       }
     }
+    // Then the sockets made meanwhile, in order (after the tasks: a policy file requested
+    // before or after new WebSocket must be loaded before the connection is made).
+    for (var id in sockets) create(sockets[id]);
   }
 
   function poll() {
@@ -137,14 +135,14 @@ export function createFlashWebSocket(win, defaultSwf) {
       try {
         handle(evs[i]);
       } catch (e) {
-        log(win, "error", e.message);
+        log(win, e.message);
       }
     }
   }
 
   function handle(e) {
     var ws = sockets[e.id], type = e.type, u;
-    if (type == "log") return log(win, e.level, unesc(e.message));
+    if (type == "log") return log(win, unesc(e.message), e.level);
     if (!ws) return; // aborted by close() while connecting
     if (type == "open") {
       ws.readyState = 1;
@@ -169,7 +167,7 @@ export function createFlashWebSocket(win, defaultSwf) {
     } else {
       ws.readyState = 3;
       if (type == "error") {
-        log(win, "error", ws.url + ": " + unesc(e.message));
+        log(win, ws.url + ": " + unesc(e.message));
         fire(ws, type);
       } else {
         delete sockets[e.id];
@@ -178,42 +176,46 @@ export function createFlashWebSocket(win, defaultSwf) {
     }
   }
 
-  function whenBody(f) {
-    if (win.document.body) f();
-    else if (win.addEventListener) win.addEventListener("DOMContentLoaded", f, false);
-    else win.attachEvent("onload", f);
-  }
-
-  // init embeds the SWF once: a 1x1 element off-screen (display:none would stop IE from
-  // loading Flash), the ActiveX form for IE and the standard form elsewhere (which Ruffle
-  // replaces), then waits WEB_SOCKET_SWF_TIMEOUT ms (default 10 s) for "ready".
+  // init starts embedding the SWF, once.
   function init() {
     if (state) return;
     state = 1;
     win[BRIDGE] = bridge;
-    whenBody(function () {
-      var url = (win.WEB_SOCKET_SWF_LOCATION || defaultSwf).replace(/"/g, "%22"),
-        div = win.document.createElement("div"), host = /^\w+:\/\/([^\/]+)/.exec(url);
-      if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure\.swf/.test(url)) {
-        log(win, "error", "the SWF on another host must be WebSocketMainInsecure.swf (see WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
-      }
-      div.style.cssText = "position:absolute;left:-99px;top:-99px";
-      win.document.body.appendChild(div);
-      div.innerHTML = '<object id="' + SWF_ID + '" name="' + SWF_ID + '" width="1" height="1" ' +
-        ("ActiveXObject" in win ? 'classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000"><param name="movie" value="' + url + '"' :
-          'type="application/x-shockwave-flash" data="' + url + '"') +
-        '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
-        '<param name="flashvars" value="bridge=' + BRIDGE + '"></object>';
-      timer = win.setTimeout(function () {
-        if (state == 1) failAll("WebSocketMain.swf did not start (missing, blocked, no Flash?): " + url);
-      }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
-    });
+    embed();
+  }
+
+  function autoInit() {
+    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
+  }
+
+  // embed waits for the body (checking from a timer: one code path for every browser),
+  // then adds a 1x1 element off-screen (display:none would stop IE from loading Flash),
+  // the ActiveX form for IE and the standard form elsewhere (which Ruffle replaces), and
+  // waits WEB_SOCKET_SWF_TIMEOUT ms (default 10 s) for "ready".
+  function embed() {
+    var doc = win.document, url, div, host;
+    if (!doc.body) return later(embed);
+    url = (win.WEB_SOCKET_SWF_LOCATION || defaultSwf).replace(/"/g, "%22");
+    div = doc.createElement("div");
+    host = /^\w+:\/\/([^\/]+)/.exec(url);
+    if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure\.swf/.test(url)) {
+      log(win, "the SWF on another host must be WebSocketMainInsecure.swf (see WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
+    }
+    div.style.cssText = "position:absolute;left:-99px;top:-99px";
+    doc.body.appendChild(div);
+    div.innerHTML = '<object id="' + SWF_ID + '" name="' + SWF_ID + '" width="1" height="1" ' +
+      ("ActiveXObject" in win ? 'classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000"><param name="movie" value="' + url + '"' :
+        'type="application/x-shockwave-flash" data="' + url + '"') +
+      '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
+      '<param name="flashvars" value="bridge=' + BRIDGE + '"></object>';
+    timer = win.setTimeout(function () {
+      if (state == 1) failAll("WebSocketMain.swf did not start: " + url);
+    }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
   }
 
   // create hands a socket to the SWF. A refusal (a bad header, say) is reported as error +
   // close 1006, always later: whether the SWF was ready yet must not change what pages see.
   function create(ws) {
-    if (sockets[ws._i] != ws) return;
     var loc = win.location, a = ws._a, r = swf().wsjsCreate(ws._i, esc(ws.url), esc(ws._p.join()),
       esc(/^http/.test(loc.protocol) ? loc.protocol + "//" + loc.host : "null"),
       // Only the cookies the browser itself would send: same host name.
@@ -221,10 +223,9 @@ export function createFlashWebSocket(win, defaultSwf) {
       // Extra headers: "Name: value" lines, any line ending.
       esc((String(a[2] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
       esc(a[0] || ""), a[1] | 0);
-    ws._c = 1;
     if (r) {
       r = unesc(r);
-      log(win, "error", ws.url + ": " + r);
+      log(win, ws.url + ": " + r);
       failLater(ws, r);
     }
   }
@@ -259,7 +260,7 @@ export function createFlashWebSocket(win, defaultSwf) {
         x.kind = "b";
         x.data = b64enc(new win.Uint8Array(r.result));
       } else {
-        log(win, "error", ws.url + ": Blob unreadable");
+        log(win, ws.url + ": Blob unreadable");
         ws.bufferedAmount -= x.n;
       }
       x.blob = 0;
@@ -273,28 +274,29 @@ export function createFlashWebSocket(win, defaultSwf) {
   // map http(s) to ws(s), throw SyntaxError for other schemes, a fragment or no host. It
   // returns [origin, host name, path and query].
   function parseUrl(url) {
-    var a = win.document.createElement("a"), m, scheme;
+    var a = win.document.createElement("a"), m;
     a.href = url;
-    m = /^([a-z][\w+.\-]*):\/\/((?:[^\/?#\s@]*@)?(?:\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?(#.*)?$/i.exec(a.href);
-    scheme = m && m[1].toLowerCase().replace(/^http/, "ws");
-    if (!m || m[4] || !/^wss?$/.test(scheme)) throw error("SyntaxError", 12, "Bad URL " + url);
-    return [scheme + "://" + m[2].toLowerCase(), m[2].toLowerCase().replace(/^.*@|:\d*$/g, ""), m[3] || "/"];
+    m = /^(?:ws|http)(s?:\/\/)((?:[^\/?#\s@]*@)?(?:\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?$/i.exec(a.href);
+    if (!m) throw error("SyntaxError", 12, "Bad URL " + url);
+    m[0] = "ws" + (m[1] + m[2]).toLowerCase();
+    return [m[0], m[0].replace(/^.*[\/@]|:\d*$/g, ""), m[3] || "/"];
   }
 
   // WebSocket(url, protocols, proxyHost, proxyPort, headers): the standard constructor plus
   // the original web-socket-js's extra arguments: an HTTP CONNECT proxy, and extra request
   // headers as "Name: value" lines.
   function WebSocket(url, protocols, proxyHost, proxyPort, headers) {
-    var ws = this, ruffle = win.RufflePlayer, proxies = ruffle && ruffle.config && ruffle.config.socketProxy,
-      seen = {}, i, u, p;
+    var ws = this, seen = {}, i, u, p;
     if (!(ws instanceof WebSocket)) throw new TypeError("new WebSocket()");
     needArg(arguments);
     url = String(url);
     // Ruffle opens its socket proxy connections with the page's global WebSocket. Those
     // must stay native, or a Flash socket would ride on the Flash socket it implements.
-    for (i = 0; Native && proxies && i < proxies.length; i++) {
-      if (proxies[i] && proxies[i].proxyUrl == url) return new Native(url, protocols);
-    }
+    // (The scan ends by throwing at the end of the list, or at once without Ruffle.)
+    try {
+      for (i = 0, p = win.RufflePlayer.config.socketProxy; ; i++) if (p[i].proxyUrl == url) u = 1;
+    } catch (e) {}
+    if (u && Native) return new Native(url, protocols);
     u = parseUrl(url);
     p = protocols === undefined ? [] : [].concat(protocols);
     for (i = 0; i < p.length; i++) {
@@ -314,15 +316,11 @@ export function createFlashWebSocket(win, defaultSwf) {
     ws._p = p;
     ws._a = [proxyHost, proxyPort, headers];
     ws._q = [];
-    sockets[ws._i] = ws;
-    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
+    autoInit();
+    // Until the SWF is ready the socket waits in sockets; ready() creates it.
+    if (state > 2) failLater(ws, failure);
+    else sockets[ws._i] = ws;
     if (state == 2) create(ws);
-    else if (state == 3) failLater(ws, failure);
-    else {
-      tasks.push(function () {
-        create(ws);
-      });
-    }
   }
 
   var proto = WebSocket.prototype;
@@ -344,8 +342,9 @@ export function createFlashWebSocket(win, defaultSwf) {
   proto.close = function (code, reason) {
     var ws = this, s = ws.readyState;
     if (code !== undefined) {
-      // [Clamp] unsigned short, rounding toward zero as Chromium does (999.5 is refused).
-      code = Math.min(Math.max(+code || 0, 0), 65535) | 0;
+      // Truncated as Chromium does (999.5 is refused); NaN is 0. Every value the [Clamp]
+      // unsigned short would clamp is refused either way.
+      code = Math.floor(code) || 0;
       if (code != 1000 && (code < 3000 || code > 4999)) {
         throw error("InvalidAccessError", 15, "Bad code " + code);
       }
@@ -361,7 +360,7 @@ export function createFlashWebSocket(win, defaultSwf) {
     } else {
       // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
       delete sockets[ws._i];
-      if (ws._c) swf().wsjsClose(ws._i, 0, "");
+      if (state == 2) swf().wsjsClose(ws._i, 0, ""); // the SWF ignores ids it does not know
       failLater(ws, "");
     }
   };
@@ -376,6 +375,9 @@ export function createFlashWebSocket(win, defaultSwf) {
   WebSocket.__initialize = init;
   // __addTask(f) runs f once the SWF is ready (socket.io and engine.io used it).
   WebSocket.__addTask = task;
+  // The drop-in build embeds the SWF early, but after the running script: pages written for
+  // the original set WEB_SOCKET_SWF_LOCATION after loading this file.
+  if (auto) later(autoInit);
   WebSocket.loadFlashPolicyFile = function (url) {
     task(function () {
       swf().wsjsLoadPolicy(esc(url));

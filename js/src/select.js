@@ -18,24 +18,15 @@ function swfBesideScript(doc) {
     all = doc.getElementsByTagName("script");
     s = all[all.length - 1];
   }
-  return (s && s.src || "").replace(/[?#].*$/, "").replace(/[^\/]*$/, "") + "WebSocketMain.swf";
+  return (s && s.src || "").replace(/[^\/?#]*([?#].*)?$/, "") + "WebSocketMain.swf";
 }
 
 export function install(win) {
-  var Native = win.WebSocket || win.MozWebSocket, WS;
-  if (Native && !win.WEB_SOCKET_FORCE_FLASH) {
-    win.WebSocket = Native;
-    return;
+  var Native = win.WebSocket || win.MozWebSocket;
+  if (!win.WEB_SOCKET_FORCE_FLASH) {
+    if (Native) return (win.WebSocket = Native);
+    if (!hasFlash(win)) return log(win, "no WebSocket, no Flash");
   }
-  if (!win.WEB_SOCKET_FORCE_FLASH && !hasFlash(win)) {
-    log(win, "error", "no WebSocket, no Flash: window.WebSocket stays undefined");
-    return;
-  }
-  WS = createFlashWebSocket(win, swfBesideScript(win.document));
-  win.WebSocket = WS;
-  // Embed the SWF early, but after the running script: pages written for the original set
-  // WEB_SOCKET_SWF_LOCATION after loading this file. A socket made before then embeds it.
-  win.setTimeout(function () {
-    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) WS.__initialize();
-  }, 0);
+  // auto: embed the SWF once the running script is done (see createFlashWebSocket).
+  win.WebSocket = createFlashWebSocket(win, swfBesideScript(win.document), 1);
 }

@@ -73,7 +73,7 @@ test("WEB_SOCKET_SWF_LOCATION set after the script (as the original README does)
 test("the default SWF location is beside the script", () => {
   let win = makeWindow({
     globals: { RufflePlayer: {} },
-    document: { currentScript: { src: "http://example.com:8080/lib/web_socket.min.js?v=3#x" } },
+    document: { currentScript: { src: "http://example.com:8080/lib/web_socket.min.js?v=3/x#y/z" } },
   });
   install(win);
   win.run();

@@ -144,8 +144,13 @@ test("embedding waits for the body", () => {
   const { WS, win } = setup({ document: { body: false } });
   new WS("ws://h/");
   assert.equal(win.document.embedded.length, 0);
+  const waiting = win.timers.length;
+  assert.ok(waiting > 0, "a timer checks for the body");
+  win.timers.slice().forEach((t) => t.ms === 0 && (win.timers.splice(win.timers.indexOf(t), 1), t.fn()));
+  assert.equal(win.document.embedded.length, 0, "still no body: still waiting");
+  assert.equal(win.timers.length, waiting, "checking again later");
   win.document.body = win.document.createElement("body");
-  win.listeners.DOMContentLoaded.forEach((f) => f());
+  win.run();
   assert.equal(win.document.embedded.length, 1);
 });
 
