@@ -109,6 +109,9 @@ func buildOptions(entry, outfile string, format api.Format, minify bool, version
 	}
 	if minify {
 		opts.MinifyWhitespace, opts.MinifyIdentifiers, opts.MinifySyntax = true, true, true
+		// Private fields (_x, one underscore: "__" names are public API such as
+		// WebSocket.__initialize) get the shortest names esbuild finds.
+		opts.MangleProps = "^_[^_]"
 		opts.Sourcemap = api.SourceMapLinked
 		opts.SourcesContent = api.SourcesContentInclude
 	}

@@ -3,14 +3,11 @@
 // with no propagation on a socket, the capture flag changes nothing but identity, which
 // is ignored here.
 
-// ACCESSORS: whether Object.defineProperty works on plain objects (not in IE 8). With it,
-// on<type> handlers take the listener-list position of their first assignment, as the DOM
-// specifies; without it they are plain properties, called before the other listeners.
-var ACCESSORS = (function () {
-  try {
-    return Object.defineProperty({}, "x", { get: function () {} });
-  } catch (e) {}
-})();
+// plain: set when Object.defineProperty failed on a prototype (IE 8 has it for DOM objects
+// only). With accessors, on<type> handlers take the listener-list position of their first
+// assignment, as the DOM specifies; without, they are plain properties, called before the
+// other listeners.
+var plain;
 
 // Ev is the event object the shim dispatches: Event plus the MessageEvent / CloseEvent
 // fields given in props.
@@ -35,8 +32,7 @@ Ev.prototype = {
 // list returns the (type) listener entries of o: {fn, once}; a removed entry gets gone = 1
 // so that a dispatch in progress skips it.
 function list(o, type) {
-  var l = o._ls || (o._ls = {});
-  return l[type] || (l[type] = []);
+  return o[type = "_l" + type] || (o[type] = []);
 }
 
 // eventTarget installs addEventListener, removeEventListener, dispatchEvent and the
@@ -54,7 +50,7 @@ export function eventTarget(proto, types, report) {
     try {
       ev.target = ev.currentTarget = this;
     } catch (e) {} // a native Event's target is read-only
-    if (!ACCESSORS && typeof h == "function") l.unshift({ fn: h });
+    if (plain && typeof h == "function") l.unshift({ fn: h });
     for (i = 0; i < l.length && !ev._stop; i++) {
       x = l[i];
       if (x.gone) continue;
@@ -70,8 +66,12 @@ export function eventTarget(proto, types, report) {
     return !ev.defaultPrevented;
   };
   for (var i = 0; i < types.length; i++) {
-    if (ACCESSORS) handler(proto, types[i]);
-    else proto["on" + types[i]] = null;
+    try {
+      handler(proto, types[i]);
+    } catch (e) {
+      proto["on" + types[i]] = null;
+      plain = 1;
+    }
   }
 }
 

@@ -199,7 +199,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     div = doc.createElement("div");
     host = /^\w+:\/\/([^\/]+)/.exec(url);
     if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure\.swf/.test(url)) {
-      log(win, "the SWF on another host must be WebSocketMainInsecure.swf (see WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
+      log(win, "a SWF on another host must be WebSocketMainInsecure.swf (or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
     }
     div.style.cssText = "position:absolute;left:-99px;top:-99px";
     doc.body.appendChild(div);
@@ -292,11 +292,11 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     url = String(url);
     // Ruffle opens its socket proxy connections with the page's global WebSocket. Those
     // must stay native, or a Flash socket would ride on the Flash socket it implements.
-    // (The scan ends by throwing at the end of the list, or at once without Ruffle.)
+    // The scan ends by throwing: at the end of the list, or at once without Ruffle (or
+    // without a native WebSocket to hand the URL to).
     try {
-      for (i = 0, p = win.RufflePlayer.config.socketProxy; ; i++) if (p[i].proxyUrl == url) u = 1;
+      for (i = 0, p = win.RufflePlayer.config.socketProxy; ; i++) if (p[i].proxyUrl == url) return new Native(url, protocols);
     } catch (e) {}
-    if (u && Native) return new Native(url, protocols);
     u = parseUrl(url);
     p = protocols === undefined ? [] : [].concat(protocols);
     for (i = 0; i < p.length; i++) {

@@ -39,6 +39,18 @@ test("utf8Length counts UTF-8 bytes, lone surrogates as U+FFFD", () => {
   assert.equal(utf8Length("\udc00\ud800"), 6);
   assert.equal(utf8Length("a\ud800b"), 5);
   assert.equal(utf8Length("\ud83d\ude00\ud83d"), 7);
+  // Random strings over the boundaries (7F/80, 7FF/800, surrogates) against Node's encoder,
+  // which also writes each lone surrogate as U+FFFD.
+  const units = [0x00, 0x41, 0x7f, 0x80, 0xe9, 0x7ff, 0x800, 0x4e2d, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xffff];
+  let seed = 1;
+  for (let n = 0; n < 2000; n++) {
+    let s = "";
+    for (let len = n % 9; len > 0; len--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      s += String.fromCharCode(units[seed % units.length]);
+    }
+    assert.equal(utf8Length(s), Buffer.byteLength(s, "utf8"), JSON.stringify(s));
+  }
 });
 
 test("b64enc/b64dec agree with Node's Base64 for every length up to 300; bad Base64 throws", () => {
