@@ -8,12 +8,13 @@ export function esc(s) {
   return String(s).replace(/[^ !#$(-;=?-[\]-~]/g, escape);
 }
 
-// unesc reverses esc and throws on anything esc cannot have produced, so a corrupted
-// bridge value is reported instead of silently delivered. unescape() decodes exactly the
+// unesc reverses esc and throws on anything esc cannot have produced (a character esc
+// escapes, or a % not starting %XX or %uXXXX), so a corrupted bridge value is reported
+// instead of silently delivered. unescape() decodes exactly the
 // %XX and %uXXXX forms.
 export function unesc(s) {
   s = String(s);
-  if (/%(?!u[\dA-F]{4}|[\dA-F]{2})|[^ -~]|["'<>&\\]/.test(s)) throw Error("bad bridge string " + s.slice(0, 40));
+  if (/%(?!u[\dA-F]{4}|[\dA-F]{2})|[^ !#$%(-;=?-[\]-~]/.test(s)) throw Error("bad bridge string " + s.slice(0, 40));
   return unescape(s);
 }
 

@@ -8,8 +8,8 @@ import { Ev, eventTarget } from "./events.js";
 
 export var BRIDGE_VERSION = 1;
 
-var SWF_ID = "webSocketFlash";
-var BRIDGE = "__wsjsBridge";
+// The element id "webSocketFlash" and the bridge function name "__wsjsBridge" are written
+// out where used (smaller after gzip than variables).
 
 // log writes to WEB_SOCKET_LOGGER (an object with log and error methods) or the console:
 // with no level (or "error") to error(), else to log(); "debug" lines only when
@@ -33,7 +33,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   var timer;
 
   function swf() {
-    return win.document.getElementById(SWF_ID);
+    return win.document.getElementById("webSocketFlash");
   }
 
   function later(f) {
@@ -180,7 +180,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   function init() {
     if (state) return;
     state = 1;
-    win[BRIDGE] = bridge;
+    win.__wsjsBridge = bridge;
     embed();
   }
 
@@ -198,16 +198,16 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     url = (win.WEB_SOCKET_SWF_LOCATION || defaultSwf).replace(/"/g, "%22");
     div = doc.createElement("div");
     host = /^\w+:\/\/([^\/]+)/.exec(url);
-    if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure\.swf/.test(url)) {
+    if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure/.test(url)) {
       log(win, "a SWF on another host must be WebSocketMainInsecure.swf (or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
     }
     div.style.cssText = "position:absolute;left:-99px;top:-99px";
     doc.body.appendChild(div);
-    div.innerHTML = '<object id="' + SWF_ID + '" name="' + SWF_ID + '" width="1" height="1" ' +
+    div.innerHTML = '<object id="webSocketFlash" name="webSocketFlash" width="1" height="1" ' +
       ("ActiveXObject" in win ? 'classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000"><param name="movie" value="' + url + '"' :
         'type="application/x-shockwave-flash" data="' + url + '"') +
       '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
-      '<param name="flashvars" value="bridge=' + BRIDGE + '"></object>';
+      '<param name="flashvars" value="bridge=__wsjsBridge"></object>';
     timer = win.setTimeout(function () {
       if (state == 1) failAll("WebSocketMain.swf did not start: " + url);
     }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
@@ -269,24 +269,26 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     r.readAsArrayBuffer(x.blob);
   }
 
-  // parseUrl applies the constructor's URL rules: resolve against the page (a link
-  // element does it as the browser would: trimming, case, default port, percent-encoding),
-  // map http(s) to ws(s), throw SyntaxError for other schemes, a fragment or no host. It
-  // returns [origin, host name, path and query].
-  function parseUrl(url) {
+  // parseUrl applies the constructor's URL rules and sets ws.url, ws._o (origin) and ws._h
+  // (host name): resolve against the page (a link element does it as the browser would:
+  // trimming, case, default port, percent-encoding), map http(s) to ws(s), throw
+  // SyntaxError for other schemes, a fragment, or no or a bad host. (Hosts as loose as
+  // Chromium's: "ws://exa mple/" is ws://exa%20mple/ there.)
+  function parseUrl(ws, url) {
     var a = win.document.createElement("a"), m;
     a.href = url;
     m = /^(?:ws|http)(s?:\/\/)((?:[^\/?#\s@]*@)?(?:\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?$/i.exec(a.href);
     if (!m) throw error("SyntaxError", 12, "Bad URL " + url);
-    m[0] = "ws" + (m[1] + m[2]).toLowerCase();
-    return [m[0], m[0].replace(/^.*[\/@]|:\d*$/g, ""), m[3] || "/"];
+    ws._o = m[0] = "ws" + (m[1] + m[2]).toLowerCase();
+    ws._h = m[0].replace(/^.*[\/@]|:\d*$/g, "");
+    ws.url = m[0] + (m[3] || "/");
   }
 
   // WebSocket(url, protocols, proxyHost, proxyPort, headers): the standard constructor plus
   // the original web-socket-js's extra arguments: an HTTP CONNECT proxy, and extra request
   // headers as "Name: value" lines.
   function WebSocket(url, protocols, proxyHost, proxyPort, headers) {
-    var ws = this, seen = {}, i, u, p;
+    var ws = this, seen = {}, i, p;
     if (!(ws instanceof WebSocket)) throw new TypeError("new WebSocket()");
     needArg(arguments);
     url = String(url);
@@ -297,7 +299,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     try {
       for (i = 0, p = win.RufflePlayer.config.socketProxy; ; i++) if (p[i].proxyUrl == url) return new Native(url, protocols);
     } catch (e) {}
-    u = parseUrl(url);
+    parseUrl(ws, url);
     p = protocols === undefined ? [] : [].concat(protocols);
     for (i = 0; i < p.length; i++) {
       p[i] = String(p[i]);
@@ -306,13 +308,10 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
       }
       seen["$" + p[i]] = 1;
     }
-    ws.url = u[0] + u[2];
     ws.readyState = ws.bufferedAmount = 0;
     ws.extensions = ws.protocol = "";
     ws.binaryType = "blob";
     ws._i = nextId++;
-    ws._o = u[0];
-    ws._h = u[1];
     ws._p = p;
     ws._a = [proxyHost, proxyPort, headers];
     ws._q = [];

@@ -29,6 +29,13 @@ test("unesc decodes contract output and rejects what esc never produces", () => 
   for (const bad of ["%", "%4", "%G1", "%u12", "%u12G4", "a\"b", "<", "&", "'", "\\", "\u00e9", "\n", "%4a"]) {
     assert.throws(() => unesc(bad), /bad bridge string/, JSON.stringify(bad));
   }
+  // Every code unit as a raw character: accepted exactly when esc would leave it as is.
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c);
+    if (ch === "%") continue;
+    if (contractEsc(ch) === ch) assert.equal(unesc("x" + ch), "x" + ch, "code unit " + c);
+    else assert.throws(() => unesc("x" + ch), /bad bridge string/, "code unit " + c);
+  }
 });
 
 test("utf8Length counts UTF-8 bytes, lone surrogates as U+FFFD", () => {
