@@ -85,17 +85,25 @@ public final class RFC2817Socket {
 		}
 	}
 
-	/** Sends bytes; returns false when the socket refused them (it is then closed and reported). */
-	public function write(bytes:ByteArray):Boolean {
+	/**
+	 * Sends bytes (with flush false, only buffers them until the next flush); returns false when
+	 * the socket refused them (it is then closed and reported).
+	 */
+	public function write(bytes:ByteArray, flush:Boolean = true):Boolean {
 		if (done) return false;
 		try {
 			socket.writeBytes(bytes);
-			socket.flush();
+			if (flush) socket.flush();
 			return true;
 		} catch (e:Error) {
 			report("could not write to the socket: " + e.message);
 		}
 		return false;
+	}
+
+	/** Sends what write(…, false) buffered. */
+	public function flush():Boolean {
+		return write(new ByteArray());
 	}
 
 	/** Closes the socket; safe to call more than once (the player throws on a second close). */

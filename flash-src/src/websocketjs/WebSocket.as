@@ -78,14 +78,21 @@ public final class WebSocket {
 
 	/**
 	 * Sends a text ("t", data is the decoded string) or binary ("b", data is a ByteArray)
-	 * message; returns the payload size, or -1 when the connection is not open.
+	 * message; returns the payload size, or -1 when the connection is not open. With flush
+	 * false the frame waits in the socket's buffer for flush(), so that several messages
+	 * leave in one write.
 	 */
-	public function send(kind:String, data:Object):int {
+	public function send(kind:String, data:Object, flush:Boolean = true):int {
 		if (state != OPEN) return -1;
 		var payload:ByteArray = kind == "t" ? Utf8.encode(String(data)) : ByteArray(data);
 		if (sink.debug) log("debug", "send " + (kind == "t" ? "text: " + String(data).substring(0, 200) : "binary, " + payload.length + " bytes"));
-		sendFrame(kind == "t" ? FrameCodec.TEXT : FrameCodec.BINARY, payload);
+		sendFrame(kind == "t" ? FrameCodec.TEXT : FrameCodec.BINARY, payload, flush);
 		return payload.length;
+	}
+
+	/** Writes out the frames send(…, false) left in the buffer. */
+	public function flush():void {
+		if (state != CLOSED) transport.flush();
 	}
 
 	/**
@@ -272,8 +279,8 @@ public final class WebSocket {
 		sink.forget(id);
 	}
 
-	private function sendFrame(opcode:int, payload:ByteArray):void {
-		transport.write(FrameCodec.encode(opcode, payload, generateRandomBytes(4)));
+	private function sendFrame(opcode:int, payload:ByteArray, flush:Boolean = true):void {
+		transport.write(FrameCodec.encode(opcode, payload, generateRandomBytes(4)), flush);
 	}
 
 	private function startTimer(fn:Function, ms:int):void {
