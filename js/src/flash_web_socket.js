@@ -219,7 +219,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     var loc = win.location, a = ws._a, r = swf().wsjsCreate(ws._i, esc(ws.url), esc(ws._p.join()),
       esc(/^http/.test(loc.protocol) ? loc.protocol + "//" + loc.host : "null"),
       // Only the cookies the browser itself would send: same host name.
-      esc(ws._h == String(loc.hostname).toLowerCase() && win.document.cookie || ""),
+      esc(ws._h == loc.hostname.toLowerCase() && win.document.cookie || ""),
       // Extra headers: "Name: value" lines, any line ending.
       esc((String(a[2] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
       esc(a[0] || ""), a[1] | 0);
@@ -243,12 +243,14 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // item turns send()'s argument into a queue item: kind "t" (esc'd text) or "b" (b64),
   // n its payload size in bytes; or, for a Blob, blob (see read).
   function item(data) {
-    var AB = win.ArrayBuffer, U = win.Uint8Array;
+    var AB = win.ArrayBuffer;
     if (win.Blob && data instanceof win.Blob) return { blob: data, n: data.size };
-    if (AB && data instanceof AB) data = new U(data);
-    else if (AB && data && data.buffer instanceof AB) data = new U(data.buffer, data.byteOffset, data.byteLength);
-    else return { kind: "t", data: esc(data = String(data)), n: utf8Length(data) };
-    return { kind: "b", data: b64enc(data), n: data.length };
+    // An ArrayBuffer (no .buffer, no .byteOffset), or a view of one.
+    if (AB && (data instanceof AB || data && data.buffer instanceof AB)) {
+      data = new win.Uint8Array(data.buffer || data, data.byteOffset || 0, data.byteLength);
+      return { kind: "b", data: b64enc(data), n: data.length };
+    }
+    return { kind: "t", data: esc(data = String(data)), n: utf8Length(data) };
   }
 
   // read fetches a queued Blob's bytes (FileReader is asynchronous); the sends behind it

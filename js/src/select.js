@@ -1,13 +1,13 @@
 // Choosing between the native WebSocket and the Flash one (see web_socket.js). ES5 only.
 import { createFlashWebSocket, log } from "./flash_web_socket.js";
 
-// hasFlash: Ruffle, a Flash plugin, or (IE) the Flash ActiveX control. Any failure is "no".
+// hasFlash is truthy with Ruffle, a Flash plugin, or (IE) the Flash ActiveX control. Any
+// failure is "no" (undefined).
 export function hasFlash(win) {
   try {
-    return !!(win.RufflePlayer || win.navigator.mimeTypes["application/x-shockwave-flash"] ||
-      new win.ActiveXObject("ShockwaveFlash.ShockwaveFlash"));
+    return win.RufflePlayer || win.navigator.mimeTypes["application/x-shockwave-flash"] ||
+      new win.ActiveXObject("ShockwaveFlash.ShockwaveFlash");
   } catch (e) {}
-  return false;
 }
 
 // scriptDir is where this script came from: the default WEB_SOCKET_SWF_LOCATION is

@@ -37,7 +37,7 @@ test("no native WebSocket but Flash: the Flash one is installed", () => {
     { ActiveXObject: function (name) { if (name !== "ShockwaveFlash.ShockwaveFlash") throw new Error("no"); } },
   ]) {
     const win = makeWindow({ globals });
-    assert.equal(hasFlash(win), true);
+    assert.ok(hasFlash(win));
     install(win);
     assert.equal(win.WebSocket.__isFlashImplementation, true, Object.keys(globals).join());
   }
@@ -45,7 +45,7 @@ test("no native WebSocket but Flash: the Flash one is installed", () => {
 
 test("neither WebSocket nor Flash: window.WebSocket stays undefined (feature detection keeps working), an error is logged", () => {
   const win = makeWindow({ globals: { ActiveXObject: function () { throw new Error("no control"); } } });
-  assert.equal(hasFlash(win), false);
+  assert.ok(!hasFlash(win));
   install(win);
   assert.equal(win.WebSocket, undefined);
   assert.equal(win.document.embedded.length, 0);
