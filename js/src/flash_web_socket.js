@@ -30,6 +30,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   var failure; // why the SWF failed (state 3)
   var tasks = []; // run once the SWF is ready
   var polling;
+  var many; // the SWF has wsjsSendMany: messages sent together leave in one write
+  var held; // while poll runs (with many): the sockets whose sends wait for its end
   var timer;
 
   function swf() {
@@ -98,10 +100,10 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
 
   // bridge is the one page function the SWF calls. It only schedules work: calling back
   // into the SWF from inside this call can deadlock or reorder events.
-  function bridge(kind, arg) {
+  function bridge(kind, arg, features) {
     if (kind == "ready") {
       later(function () {
-        ready(arg);
+        ready(arg, features);
       });
     } else if (!polling) {
       polling = 1;
@@ -109,8 +111,9 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     }
   }
 
-  function ready(version) {
+  function ready(version, features) {
     if (version != BRIDGE_VERSION) return failAll("SWF bridge version " + version + ", want " + BRIDGE_VERSION);
+    many = /\bsendMany\b/.test(features);
     win.clearTimeout(timer);
     // A second "ready" means the SWF was reloaded (Ruffle does so when it runs out of WebGL
     // contexts): the sockets it held are gone.
@@ -129,14 +132,21 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     for (var id in sockets) create(sockets[id]);
   }
 
+  // poll delivers the queued events. Messages the handlers send (an echo, say) are held
+  // until the end and handed over in one call per socket, which the SWF writes at once.
   function poll() {
+    var h = (held = many ? [] : 0), evs, i;
     polling = 0;
-    for (var evs = swf().wsjsPoll() || [], i = 0; i < evs.length; i++) {
-      try {
-        handle(evs[i]);
-      } catch (e) {
-        log(win, e.message);
+    try {
+      for (evs = swf().wsjsPoll() || [], i = 0; i < evs.length; i++) {
+        try {
+          handle(evs[i]);
+        } catch (e) {
+          log(win, e.message);
+        }
       }
+    } finally {
+      for (held = i = 0; h && i < h.length; i++) flush(h[i]);
     }
   }
 
@@ -232,11 +242,21 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
 
   // flush hands queued sends and the close request to the SWF in order, stopping at a Blob
   // still being read. Bytes the SWF took leave bufferedAmount.
+  // With wsjsSendMany, consecutive messages go in one call (_f: held by poll).
   function flush(ws) {
-    for (var q = ws._q, x; (x = q[0]) && !x.blob; q.shift()) {
-      if (x.kind) {
-        if (swf().wsjsSend(ws._i, x.kind, x.data) >= 0) ws.bufferedAmount -= x.n;
-      } else swf().wsjsClose(ws._i, x.n, esc(x.data));
+    var q = ws._q, x, r, i, n;
+    if (held) {
+      if (!ws._f) held.push(ws);
+      ws._f = 1;
+      return;
+    }
+    for (ws._f = 0; (x = q[0]) && !x.blob; q.splice(0, n)) {
+      n = 1;
+      if (!x.kind) swf().wsjsClose(ws._i, x.n, esc(x.data));
+      else if (many) {
+        for (r = [], n = 0; (x = q[n]) && x.kind; n++) r.push(x.kind, x.data);
+        for (r = swf().wsjsSendMany(ws._i, r) || [], i = 0; i < n; i++) if (r[i] >= 0) ws.bufferedAmount -= q[i].n;
+      } else if (swf().wsjsSend(ws._i, x.kind, x.data) >= 0) ws.bufferedAmount -= x.n;
     }
   }
 
