@@ -8,11 +8,13 @@
 package sniff
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/netutil"
@@ -202,6 +204,43 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return 1, nil
 	}
 	return c.Conn.Read(p)
+}
+
+// The methods below pass through what net/http and the echo handler look
+// for on a *net.TCPConn, which embedding the net.Conn interface would hide.
+
+// ReadFrom lets net/http send files with sendfile(2) when the inner
+// connection can.
+func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c.Conn}, r)
+}
+
+// writerOnly hides ReadFrom, so io.Copy does not call back into it.
+type writerOnly struct{ io.Writer }
+
+// CloseWrite half-closes the connection when the inner one can (net/http
+// does so before closing after an error response, so the client reads it).
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// SyscallConn exposes the inner socket (for readiness waits) once the
+// peeked byte has been read again; before that the socket would not show it.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	if c.replay.Load() {
+		return nil, errors.New("sniff: first byte not read yet")
+	}
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
 }
 
 // Peek reads the first byte of c within timeout and returns c wrapped so the

@@ -247,3 +247,50 @@ func TestOneByteIsEnoughForHTTP(t *testing.T) {
 		t.Fatal("a connection that sent one HTTP byte was not handed to HTTP")
 	}
 }
+
+// The wrapper must not hide what net/http and the echo handler use on a TCP
+// connection: ReadFrom (sendfile), CloseWrite, and the raw socket — the last
+// only once the peeked byte has been handed out again.
+func TestConnPassesThroughTCPMethods(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	client, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	client.SetDeadline(time.Now().Add(10 * time.Second))
+	srv, err := inner.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client.Write([]byte("GET"))
+	pc, err := Peek(srv, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.SyscallConn(); err == nil {
+		t.Error("SyscallConn before the peeked byte was read again: want an error")
+	}
+	var b [3]byte
+	if _, err := io.ReadFull(pc, b[:]); err != nil || string(b[:]) != "GET" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+	if _, err := pc.SyscallConn(); err != nil {
+		t.Errorf("SyscallConn after the replay: %v", err)
+	}
+	if n, err := pc.ReadFrom(bytes.NewReader([]byte("reply"))); n != 5 || err != nil {
+		t.Fatalf("ReadFrom: %d, %v", n, err)
+	}
+	if err := pc.CloseWrite(); err != nil {
+		t.Fatalf("CloseWrite: %v", err)
+	}
+	got, err := io.ReadAll(client) // ends at EOF only if the write side was closed
+	if err != nil || string(got) != "reply" {
+		t.Fatalf("client read %q, %v", got, err)
+	}
+}
