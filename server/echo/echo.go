@@ -8,12 +8,14 @@
 package echo
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -70,13 +72,15 @@ func (o Options) withDefaults() Options {
 
 // Handler serves the echo endpoint. Create it with New.
 type Handler struct {
-	opts Options
-	sem  chan struct{}
-	wg   sync.WaitGroup
+	opts  Options
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	epoch time.Time // origin of the watchdog's clock
 
-	mu       sync.Mutex
-	conns    map[*websocket.Conn]struct{}
-	shutting bool
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	shutting  bool
+	watchStop chan struct{} // non-nil while the watchdog runs (while conns is not empty)
 }
 
 // New returns a Handler with opts (zero fields → defaults).
@@ -85,7 +89,8 @@ func New(opts Options) *Handler {
 	return &Handler{
 		opts:  opts,
 		sem:   make(chan struct{}, opts.MaxConns),
-		conns: make(map[*websocket.Conn]struct{}),
+		epoch: time.Now(),
+		conns: make(map[*conn]struct{}),
 	}
 }
 
@@ -127,35 +132,70 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		protos = []string{p}
 	}
 	// The origin was checked above, with logging; coder's own check is off.
-	c, err := websocket.Accept(leanWriter{w}, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
+	lw := &leanWriter{ResponseWriter: w}
+	ws, err := websocket.Accept(lw, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
+	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br}
+	if lw.conn != nil {
+		c.wait = newReadWaiter(lw.conn)
+	}
+	c.lastPing.Store(h.now())
 	if !h.track(c) {
 		<-h.sem
-		c.Close(websocket.StatusGoingAway, "server shutting down")
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	go h.serveConn(c, r.RemoteAddr)
+	go h.serveConn(c)
+}
+
+// conn is one WebSocket and what the echo loop shares with the watchdog
+// and Shutdown.
+type conn struct {
+	ws     *websocket.Conn
+	remote string
+	wait   *readWaiter // nil when the connection cannot be polled (TLS)
+
+	// brMu guards looking into br (the library's read buffer) outside the
+	// library's own reads, against Shutdown's close handshake reading it.
+	brMu sync.Mutex
+	br   *bufio.Reader
+
+	msgStart atomic.Int64 // Handler.now() when the message being read began; 0 between messages
+	lastPing atomic.Int64 // Handler.now() of the connection's start or last answered ping
+	pinging  atomic.Bool  // a ping is in flight
 }
 
 // serveConn echoes on c until it ends, then releases its slot.
-func (h *Handler) serveConn(c *websocket.Conn, remote string) {
-	defer func() { <-h.sem }()
-	defer h.untrack(c)
-	c.SetReadLimit(h.opts.MaxMessage)
-	log := h.opts.Logger
-	log.Debug("echo: open", "remote", remote, "subprotocol", c.Subprotocol())
-	stopPing := h.startPinger(c, remote)
-	defer stopPing()
+func (h *Handler) serveConn(c *conn) {
+	h.opened(c)
 	err := h.echo(c)
-	log.Debug("echo: closed", "remote", remote, "status", websocket.CloseStatus(err), "err", err)
+	h.closed(c, err)
 }
 
-// track registers c for Shutdown; false when already shutting down.
-func (h *Handler) track(c *websocket.Conn) bool {
+// opened and closed check the log level first: slog's logging call has a
+// frame of almost 1 KiB, enough to double a fresh goroutine's stack for good.
+func (h *Handler) opened(c *conn) {
+	c.ws.SetReadLimit(h.opts.MaxMessage)
+	if h.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		h.opts.Logger.Debug("echo: open", "remote", c.remote, "subprotocol", c.ws.Subprotocol())
+	}
+}
+
+func (h *Handler) closed(c *conn, err error) {
+	h.untrack(c)
+	<-h.sem
+	if h.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		h.opts.Logger.Debug("echo: closed", "remote", c.remote, "status", websocket.CloseStatus(err), "err", err)
+	}
+}
+
+// track registers c for Shutdown and the watchdog; false when already
+// shutting down.
+func (h *Handler) track(c *conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shutting {
@@ -163,14 +203,22 @@ func (h *Handler) track(c *websocket.Conn) bool {
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
+	if h.watchStop == nil {
+		h.watchStop = make(chan struct{})
+		go h.watch(h.watchStop)
+	}
 	return true
 }
 
-func (h *Handler) untrack(c *websocket.Conn) {
+func (h *Handler) untrack(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	if len(h.conns) == 0 && h.watchStop != nil {
+		close(h.watchStop)
+		h.watchStop = nil
+	}
 	h.mu.Unlock()
-	c.CloseNow()
+	c.ws.CloseNow()
 	h.wg.Done()
 }
 
@@ -183,25 +231,25 @@ const maxPooled = 256 << 10
 
 // echo reads each message whole (bounded by MaxMessage) and writes it back
 // as one message of the same type.
-func (h *Handler) echo(c *websocket.Conn) error {
-	// A background context keeps coder's reads free of per-call timers;
-	// stalls are caught by the message timer and the pinger instead.
+//
+// A background context keeps the library's reads and writes free of
+// per-call timers; a message that stalls is dropped by the watchdog, which
+// sees msgStart, and a client that stops reading by the pings.
+func (h *Handler) echo(c *conn) error {
 	ctx := context.Background()
-	stall := time.AfterFunc(time.Hour, func() { c.CloseNow() })
-	stall.Stop()
-	defer stall.Stop()
 	for {
-		typ, rd, err := c.Reader(ctx)
+		c.awaitMessage()
+		typ, rd, err := c.ws.Reader(ctx)
 		if err != nil {
 			return err
 		}
-		stall.Reset(h.opts.MessageTimeout)
+		c.msgStart.Store(h.now())
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		_, err = buf.ReadFrom(rd)
-		stall.Stop()
+		c.msgStart.Store(0)
 		if err == nil {
-			err = c.Write(ctx, typ, buf.Bytes())
+			err = c.ws.Write(ctx, typ, buf.Bytes())
 		}
 		if buf.Cap() <= maxPooled {
 			bufPool.Put(buf)
@@ -212,36 +260,20 @@ func (h *Handler) echo(c *websocket.Conn) error {
 	}
 }
 
-// startPinger pings c after each PingInterval and drops it when a pong does
-// not come within PingTimeout (which also frees a write stuck on a client
-// that stopped reading). It uses a timer, not a goroutine, while idle.
-func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
-	if h.opts.PingInterval < 0 {
-		return func() {}
+// awaitMessage waits, on a shallow stack, until the client sends something,
+// unless a frame is already buffered. Blocked inside the library's read, a
+// goroutine's stack is about 2 KiB deep and keeps 4 KiB; blocked here it fits
+// the 2 KiB a goroutine starts with (the garbage collector shrinks it back
+// after a message). Errors are left for the library's read to report.
+func (c *conn) awaitMessage() {
+	if c.wait == nil {
+		return
 	}
-	var mu sync.Mutex
-	stopped := false
-	var t *time.Timer
-	t = time.AfterFunc(h.opts.PingInterval, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), h.opts.PingTimeout)
-		err := c.Ping(ctx)
-		cancel()
-		if err != nil {
-			h.opts.Logger.Debug("echo: ping failed, dropping", "remote", remote, "err", err)
-			c.CloseNow()
-			return
-		}
-		mu.Lock()
-		if !stopped {
-			t.Reset(h.opts.PingInterval)
-		}
-		mu.Unlock()
-	})
-	return func() {
-		mu.Lock()
-		stopped = true
-		t.Stop()
-		mu.Unlock()
+	c.brMu.Lock()
+	buffered := c.br.Buffered()
+	c.brMu.Unlock()
+	if buffered == 0 {
+		c.wait.wait()
 	}
 }
 
@@ -251,14 +283,14 @@ func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.shutting = true
-	conns := make([]*websocket.Conn, 0, len(h.conns))
+	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
 	h.mu.Unlock()
 
 	for _, c := range conns {
-		go c.Close(websocket.StatusGoingAway, "server shutting down")
+		go c.goingAway()
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -268,7 +300,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	for _, c := range conns {
-		c.CloseNow()
+		c.ws.CloseNow()
 	}
 	<-done
 	return errors.New("echo: shutdown deadline passed; remaining connections were dropped")

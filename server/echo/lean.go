@@ -16,10 +16,15 @@ import (
 const leanBufSize = 1024
 
 // leanWriter wraps a ResponseWriter so that the WebSocket library's Hijack
-// gets small buffers instead of net/http's.
-type leanWriter struct{ http.ResponseWriter }
+// gets small buffers instead of net/http's. It keeps the connection and the
+// read buffer it hands over, for the echo loop's readiness wait.
+type leanWriter struct {
+	http.ResponseWriter
+	conn net.Conn
+	br   *bufio.Reader
+}
 
-func (w leanWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *leanWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -39,8 +44,13 @@ func (w leanWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		conn.Close()
 		return nil, nil, err
 	}
+	if n == 0 {
+		// The library moves what br holds into a reader of its own, where
+		// the readiness wait could not see it: with early bytes, no wait.
+		w.conn, w.br = conn, br
+	}
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, leanBufSize)), nil
 }
 
 // Unwrap lets http.ResponseController reach the real writer.
-func (w leanWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *leanWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,13 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package echo
+
+import "net"
+
+// readWaiter is the Unix readiness wait; elsewhere echo blocks in the
+// library's read instead.
+type readWaiter struct{}
+
+func newReadWaiter(net.Conn) *readWaiter { return nil }
+
+func (*readWaiter) wait() {}
