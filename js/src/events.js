@@ -76,28 +76,21 @@ export function eventTarget(proto, types, report) {
 }
 
 // handler defines on<type>: a function value occupies one listener entry, kept in place
-// while the value changes and removed when it is set to anything else. The entry's
-// listener (kept in this["_" + type]) calls the current value.
+// while the value changes and removed when it is set to anything else. The listener is
+// one function per type (lists are per target) that calls the value kept in
+// this["_" + type]; addEventListener ignoring duplicates keeps its place.
 function handler(proto, type) {
   var key = "_" + type;
+  function call(ev) {
+    this[key].call(this, ev);
+  }
   Object.defineProperty(proto, "on" + type, {
     get: function () {
-      return this[key] ? this[key].v : null;
+      return this[key] || null;
     },
     set: function (v) {
-      var x = this[key];
-      if (typeof v == "function") {
-        if (!x) {
-          x = this[key] = function (ev) {
-            return x.v.call(this, ev);
-          };
-          this.addEventListener(type, x);
-        }
-        x.v = v;
-      } else if (x) {
-        this.removeEventListener(type, x);
-        this[key] = null;
-      }
+      this[key] = typeof v == "function" ? v : null;
+      this[this[key] ? "addEventListener" : "removeEventListener"](type, call);
     }
   });
 }

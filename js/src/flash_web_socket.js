@@ -68,19 +68,17 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     ws.dispatchEvent(new Ev(type, props));
   }
 
-  // fail ends a socket the SWF cannot serve (or that close() aborted): error, then close
-  // 1006, as a native WebSocket reports a connection that could not be established.
+  // fail ends a socket the SWF cannot serve (or that close() aborted): it leaves the table
+  // at once (nothing the SWF says about it counts any more) and gets error, then close
+  // 1006, later, as a native WebSocket reports a connection that could not be established.
+  // Whether the SWF was ready yet must not change what pages see.
   function fail(ws, reason) {
-    if (ws.readyState > 2) return; // failed already (say, aborted and refused)
     delete sockets[ws._i];
-    ws.readyState = 3;
-    fire(ws, "error");
-    fire(ws, "close", { wasClean: false, code: 1006, reason: reason });
-  }
-
-  function failLater(ws, reason) {
     later(function () {
-      fail(ws, reason);
+      if (ws.readyState > 2) return; // failed already (say, aborted and refused)
+      ws.readyState = 3;
+      fire(ws, "error");
+      fire(ws, "close", { wasClean: false, code: 1006, reason: reason });
     });
   }
 
@@ -135,7 +133,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // poll delivers the queued events. Messages the handlers send (an echo, say) are held
   // until the end and handed over in one call per socket, which the SWF writes at once.
   function poll() {
-    var h = (held = many ? [] : 0), evs, i;
+    var h = (held = many && []), evs, i;
     polling = 0;
     try {
       for (evs = swf().wsjsPoll() || [], i = 0; i < evs.length; i++) {
@@ -146,7 +144,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
         }
       }
     } finally {
-      for (held = i = 0; h && i < h.length; i++) flush(h[i]);
+      for (held = i = 0; h && i < h.length; ) flush(h[i++]);
     }
   }
 
@@ -209,7 +207,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     div = doc.createElement("div");
     host = /^\w+:\/\/([^\/]+)/.exec(url);
     if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure/.test(url)) {
-      log(win, "a SWF on another host must be WebSocketMainInsecure.swf (or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR)");
+      log(win, "a SWF on another host must be WebSocketMainInsecure.swf, or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR");
     }
     div.style.cssText = "position:absolute;left:-99px;top:-99px";
     doc.body.appendChild(div);
@@ -236,27 +234,26 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     if (r) {
       r = unesc(r);
       log(win, ws.url + ": " + r);
-      failLater(ws, r);
+      fail(ws, r);
     }
   }
 
   // flush hands queued sends and the close request to the SWF in order, stopping at a Blob
-  // still being read. Bytes the SWF took leave bufferedAmount.
-  // With wsjsSendMany, consecutive messages go in one call (_f: held by poll).
+  // still being read; with sendMany, consecutive messages go in one call. Bytes the SWF took
+  // leave bufferedAmount. While poll holds sends, flush only notes the socket (noted twice,
+  // it is flushed twice: the second time finds nothing).
   function flush(ws) {
-    var q = ws._q, x, r, i, n;
-    if (held) {
-      if (!ws._f) held.push(ws);
-      ws._f = 1;
-      return;
-    }
-    for (ws._f = 0; (x = q[0]) && !x.blob; q.splice(0, n)) {
-      n = 1;
-      if (!x.kind) swf().wsjsClose(ws._i, x.n, esc(x.data));
-      else if (many) {
-        for (r = [], n = 0; (x = q[n]) && x.kind; n++) r.push(x.kind, x.data);
-        for (r = swf().wsjsSendMany(ws._i, r) || [], i = 0; i < n; i++) if (r[i] >= 0) ws.bufferedAmount -= q[i].n;
-      } else if (swf().wsjsSend(ws._i, x.kind, x.data) >= 0) ws.bufferedAmount -= x.n;
+    var q = ws._q, x, r, n;
+    if (held) return held.push(ws);
+    for (; (x = q[0]) && !x.blob; q.splice(0, n)) {
+      if (x.kind) {
+        for (r = [], n = 0; (x = q[n]) && x.kind && (many || !n); n++) r.push(x.kind, x.data);
+        r = many ? swf().wsjsSendMany(ws._i, r) || [] : [swf().wsjsSend(ws._i, r[0], r[1])];
+        for (x = 0; x < n; x++) if (r[x] >= 0) ws.bufferedAmount -= q[x].n;
+      } else {
+        swf().wsjsClose(ws._i, x.n, esc(x.data));
+        n = 1;
+      }
     }
   }
 
@@ -339,7 +336,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     ws._q = [];
     autoInit();
     // Until the SWF is ready the socket waits in sockets; ready() creates it.
-    if (state > 2) failLater(ws, failure);
+    if (state > 2) fail(ws, failure);
     else sockets[ws._i] = ws;
     if (state == 2) create(ws);
   }
@@ -380,9 +377,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
       flush(ws);
     } else {
       // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
-      delete sockets[ws._i];
+      fail(ws, "");
       if (state == 2) swf().wsjsClose(ws._i, 0, ""); // the SWF ignores ids it does not know
-      failLater(ws, "");
     }
   };
 

@@ -33,6 +33,23 @@ test("listeners run in registration order; on<type> takes the place of its first
   assert.deepEqual(order, ["a", "b", "handler3"]);
 });
 
+test("on<type> is its own entry: the same function as handler and listener runs twice; two targets keep their own", () => {
+  const { t } = makeTarget();
+  const other = makeTarget().t;
+  let n = 0;
+  const f = () => n++;
+  t.onopen = f;
+  t.addEventListener("open", f);
+  other.onopen = () => (n += 100);
+  t.fire("open");
+  assert.equal(n, 2);
+  t.removeEventListener("open", f);
+  t.fire("open");
+  assert.equal(n, 3, "removing the listener leaves the handler");
+  assert.equal(t.onopen, f);
+  assert.equal(other.onmessage, null);
+});
+
 test("on<type> ignores non-functions and defaults to null", () => {
   const { t } = makeTarget();
   assert.equal(t.onmessage, null);
