@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +79,9 @@ type Handler struct {
 	wg    sync.WaitGroup
 	epoch time.Time // origin of the watchdog's clock
 
+	moveAfter time.Duration // idle time before a connection moves to a fresh goroutine
+	moves     atomic.Int64  // connections moved so far (for tests)
+
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
 	shutting  bool
@@ -90,7 +95,9 @@ func New(opts Options) *Handler {
 		opts:  opts,
 		sem:   make(chan struct{}, opts.MaxConns),
 		epoch: time.Now(),
-		conns: make(map[*conn]struct{}),
+
+		moveAfter: moveIdleAfter,
+		conns:     make(map[*conn]struct{}),
 	}
 }
 
@@ -141,7 +148,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br}
 	if lw.conn != nil {
-		c.wait = newReadWaiter(lw.conn)
+		c.wait, c.netConn = newReadWaiter(lw.conn), lw.conn
 	}
 	c.lastPing.Store(h.now())
 	if !h.track(c) {
@@ -155,9 +162,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // conn is one WebSocket and what the echo loop shares with the watchdog
 // and Shutdown.
 type conn struct {
-	ws     *websocket.Conn
-	remote string
-	wait   *readWaiter // nil when the connection cannot be polled (TLS)
+	ws      *websocket.Conn
+	remote  string
+	wait    *readWaiter // nil when the connection cannot be polled (TLS)
+	netConn net.Conn    // the hijacked connection, for the watchdog's read deadline
+
+	// waitMu guards the readiness wait's state, shared with the watchdog.
+	waitMu    sync.Mutex
+	waiting   bool  // in awaitMessage's wait
+	waitSince int64 // Handler.now() when the wait began
+	moving    bool  // the watchdog set a read deadline to end the wait
+	deep      bool  // the waiting goroutine has been through the library's read path
 
 	// brMu guards looking into br (the library's read buffer) outside the
 	// library's own reads, against Shutdown's close handshake reading it.
@@ -172,7 +187,18 @@ type conn struct {
 // serveConn echoes on c until it ends, then releases its slot.
 func (h *Handler) serveConn(c *conn) {
 	h.opened(c)
+	h.run(c)
+}
+
+// run echoes on c; when c moves to a fresh goroutine (see awaitMessage), it
+// starts that goroutine and returns.
+func (h *Handler) run(c *conn) {
 	err := h.echo(c)
+	if err == errMoved {
+		h.moves.Add(1)
+		go h.run(c)
+		return
+	}
 	h.closed(c, err)
 }
 
@@ -237,12 +263,16 @@ const maxPooled = 256 << 10
 // sees msgStart, and a client that stops reading by the pings.
 func (h *Handler) echo(c *conn) error {
 	ctx := context.Background()
+	deep := false // this goroutine has been through the library's read path
 	for {
-		c.awaitMessage()
+		if err := c.awaitMessage(h, deep); err != nil {
+			return err
+		}
 		typ, rd, err := c.ws.Reader(ctx)
 		if err != nil {
 			return err
 		}
+		deep = true
 		c.msgStart.Store(h.now())
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
@@ -262,18 +292,55 @@ func (h *Handler) echo(c *conn) error {
 
 // awaitMessage waits, on a shallow stack, until the client sends something,
 // unless a frame is already buffered. Blocked inside the library's read, a
-// goroutine's stack is about 2 KiB deep and keeps 4 KiB; blocked here it fits
-// the 2 KiB a goroutine starts with (the garbage collector shrinks it back
-// after a message). Errors are left for the library's read to report.
-func (c *conn) awaitMessage() {
+// goroutine's stack is about 2 KiB deep and needs 4 KiB; blocked here, a
+// goroutine that has not been deeper fits the 2 KiB goroutines start with.
+// The runtime never shrinks a stack back once it has grown (it would have to
+// be less than a quarter used), so the watchdog moves a connection idle for a
+// while to a fresh goroutine: it ends the wait with a read deadline, and
+// awaitMessage returns errMoved. Other errors are left for the library's
+// read to report.
+func (c *conn) awaitMessage(h *Handler, deep bool) error {
 	if c.wait == nil {
-		return
+		return nil
 	}
 	c.brMu.Lock()
 	buffered := c.br.Buffered()
 	c.brMu.Unlock()
-	if buffered == 0 {
-		c.wait.wait()
+	if buffered > 0 {
+		return nil
+	}
+	c.waitMu.Lock()
+	c.waiting, c.waitSince, c.deep = true, h.now(), deep
+	c.waitMu.Unlock()
+	err := c.wait.wait()
+	c.waitMu.Lock()
+	moving := c.moving
+	c.waiting, c.moving = false, false
+	c.waitMu.Unlock()
+	if !moving {
+		return nil
+	}
+	if err := c.netConn.SetReadDeadline(time.Time{}); err != nil {
+		return err
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errMoved
+	}
+	return nil // a message came first: carry on here
+}
+
+// errMoved ends an echo goroutine that hands its connection to a new one.
+var errMoved = errors.New("echo: connection moved to a fresh goroutine")
+
+// moveIfIdle ends c's readiness wait, for awaitMessage to move c to a fresh
+// goroutine, when the goroutine has read a message and has now been waiting
+// longer than after.
+func (c *conn) moveIfIdle(now, after int64) {
+	c.waitMu.Lock()
+	defer c.waitMu.Unlock()
+	if c.waiting && !c.moving && c.deep && now-c.waitSince > after {
+		c.moving = true
+		c.netConn.SetReadDeadline(time.Unix(1, 0))
 	}
 }
 

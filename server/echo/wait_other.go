@@ -10,4 +10,4 @@ type readWaiter struct{}
 
 func newReadWaiter(net.Conn) *readWaiter { return nil }
 
-func (*readWaiter) wait() {}
+func (*readWaiter) wait() error { return nil }

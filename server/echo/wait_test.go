@@ -56,3 +56,40 @@ func TestPipelinedFramesAreAllEchoed(t *testing.T) {
 		}
 	}
 }
+
+// A connection that went idle after a message moves to a fresh goroutine
+// (small stack) and keeps echoing; messages that race with the move are
+// echoed too.
+func TestIdleConnectionMovesAndKeepsEchoing(t *testing.T) {
+	h := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	h.moveAfter = 2 * time.Millisecond // watchdog tick: 1 ms
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, br := upgradeRaw(t, srv.Listener.Addr().String())
+	echo := func(i int) {
+		t.Helper()
+		msg := fmt.Sprintf("message %d", i)
+		if _, err := c.Write(maskedText([]byte(msg))); err != nil {
+			t.Fatal(err)
+		}
+		if got := readServerFrame(t, br); got != msg {
+			t.Fatalf("got %q, want %q", got, msg)
+		}
+	}
+	echo(0)
+	for i := 0; h.moves.Load() == 0; i++ {
+		if i == 10000 {
+			t.Fatal("the idle connection never moved to a fresh goroutine")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Pauses around the move time, so some messages arrive mid-move.
+	for i := 1; i <= 60; i++ {
+		echo(i)
+		time.Sleep(time.Duration(i%6) * time.Millisecond)
+	}
+	if h.Active() != 1 {
+		t.Fatalf("%d connections active, want 1", h.Active())
+	}
+	t.Logf("moves: %d", h.moves.Load())
+}

@@ -36,15 +36,15 @@ func newReadWaiter(c net.Conn) *readWaiter {
 	return w
 }
 
-// wait returns once the socket is readable (or failed: the next read reports
-// that).
-func (w *readWaiter) wait() {
+// wait returns once the socket is readable, or with the error that ended the
+// wait (a read deadline, a closed connection).
+func (w *readWaiter) wait() error {
 	if w.skip > 0 {
 		w.skip--
-		return
+		return nil
 	}
 	w.polled = false
-	w.rc.Read(w.fn)
+	return w.rc.Read(w.fn)
 }
 
 // poll is called by the runtime's poller: first to check for bytes with a

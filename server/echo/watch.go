@@ -2,6 +2,7 @@ package echo
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/coder/websocket"
@@ -13,15 +14,19 @@ import (
 // and the ping (timers that would also take the runtime's timer locks on
 // every message).
 
+// moveIdleAfter is how long a connection waits for a message before it
+// moves to a fresh goroutine with a small stack (see awaitMessage).
+const moveIdleAfter = 2 * time.Second
+
 // now is the watchdog's clock: monotonic nanoseconds since New, never 0
 // (0 marks "no message in progress").
 func (h *Handler) now() int64 { return int64(time.Since(h.epoch)) + 1 }
 
 // tick is how often the watchdog looks: a quarter of the shortest interval it
 // enforces, at most a second, so a deadline is enforced at most a quarter
-// late.
+// late (and a connection idle for moveAfter moves soon after).
 func (h *Handler) tick() time.Duration {
-	d := h.opts.MessageTimeout
+	d := min(h.opts.MessageTimeout, h.moveAfter)
 	if h.opts.PingInterval > 0 {
 		d = min(d, h.opts.PingInterval)
 	}
@@ -40,8 +45,15 @@ func (h *Handler) watch(stop <-chan struct{}) {
 		}
 		now := h.now()
 		h.mu.Lock()
+		moveAfter := int64(h.moveAfter)
+		if h.shutting { // leave the close handshakes' reads alone
+			moveAfter = math.MaxInt64
+		}
 		for c := range h.conns {
 			h.check(c, now)
+			if c.wait != nil {
+				c.moveIfIdle(now, moveAfter)
+			}
 		}
 		h.mu.Unlock()
 	}
