@@ -2,7 +2,7 @@
 // the bridge contract in flash-src/BRIDGE.md (version 1). ES5 only, and no reserved word
 // as a property name: the minified bundle must parse as ES3 (IE 8). Written for size: the
 // private fields of a socket are one letter (_i id, _o origin, _h host name, _p protocols,
-// _a extra constructor arguments, _q send queue).
+// _a the constructor's arguments, _q send queue).
 import { esc, unesc, utf8Length, b64enc, b64dec } from "./codec.js";
 import { Ev, eventTarget } from "./events.js";
 
@@ -32,7 +32,6 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   var polling;
   var many; // the SWF has wsjsSendMany: messages sent together leave in one write
   var held; // while poll runs (with many): the sockets whose sends wait for its end
-  var timer;
 
   function swf() {
     return win.document.getElementById("webSocketFlash");
@@ -58,10 +57,6 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     e.name = name;
     e.code = code;
     return e;
-  }
-
-  function needArg(args) {
-    if (!args.length) throw new TypeError("1 argument required");
   }
 
   function fire(ws, type, props) {
@@ -112,7 +107,6 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   function ready(version, features) {
     if (version != BRIDGE_VERSION) return failAll("SWF bridge version " + version + ", want " + BRIDGE_VERSION);
     many = /\bsendMany\b/.test(features);
-    win.clearTimeout(timer);
     // A second "ready" means the SWF was reloaded (Ruffle does so when it runs out of WebGL
     // contexts): the sockets it held are gone.
     if (state == 2) failAll("WebSocketMain.swf restarted");
@@ -130,22 +124,22 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     for (var id in sockets) create(sockets[id]);
   }
 
-  // poll delivers the queued events. Messages the handlers send (an echo, say) are held
+  // poll delivers the queued events. A bad one (say, a corrupted string) is rethrown from a
+  // timer, and the rest are delivered. Messages the handlers send (an echo, say) are held
   // until the end and handed over in one call per socket, which the SWF writes at once.
   function poll() {
-    var h = (held = many && []), evs, i;
+    var evs, h, i;
     polling = 0;
-    try {
-      for (evs = swf().wsjsPoll() || [], i = 0; i < evs.length; i++) {
-        try {
-          handle(evs[i]);
-        } catch (e) {
-          log(win, e.message);
-        }
+    evs = swf().wsjsPoll() || []; // (if this throws, nothing is held)
+    h = held = many && [];
+    for (i = 0; i < evs.length; i++) {
+      try {
+        handle(evs[i]);
+      } catch (e) {
+        report(e);
       }
-    } finally {
-      for (held = i = 0; h && i < h.length; ) flush(h[i++]);
     }
+    for (held = i = 0; h && i < h.length; ) flush(h[i++]);
   }
 
   function handle(e) {
@@ -184,16 +178,13 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     }
   }
 
-  // init starts embedding the SWF, once.
-  function init() {
-    if (state) return;
+  // init starts embedding the SWF, once; with auto, not under
+  // WEB_SOCKET_DISABLE_AUTO_INITIALIZATION (then only WebSocket.__initialize() does).
+  function init(auto) {
+    if (state || auto && win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) return;
     state = 1;
     win.__wsjsBridge = bridge;
     embed();
-  }
-
-  function autoInit() {
-    if (!win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) init();
   }
 
   // embed waits for the body (checking from a timer: one code path for every browser),
@@ -216,7 +207,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
         'type="application/x-shockwave-flash" data="' + url + '"') +
       '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
       '<param name="flashvars" value="bridge=__wsjsBridge"></object>';
-    timer = win.setTimeout(function () {
+    // (Not cleared on "ready": by then state is no longer 1.)
+    win.setTimeout(function () {
       if (state == 1) failAll("WebSocketMain.swf did not start: " + url);
     }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
   }
@@ -229,8 +221,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
       // Only the cookies the browser itself would send: same host name.
       esc(ws._h == loc.hostname.toLowerCase() && win.document.cookie || ""),
       // Extra headers: "Name: value" lines, any line ending.
-      esc((String(a[2] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
-      esc(a[0] || ""), a[1] | 0);
+      esc((String(a[4] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
+      esc(a[2] || ""), a[3] | 0);
     if (r) {
       r = unesc(r);
       log(win, ws.url + ": " + r);
@@ -304,12 +296,12 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   }
 
   // WebSocket(url, protocols, proxyHost, proxyPort, headers): the standard constructor plus
-  // the original web-socket-js's extra arguments: an HTTP CONNECT proxy, and extra request
-  // headers as "Name: value" lines.
-  function WebSocket(url, protocols, proxyHost, proxyPort, headers) {
+  // the original web-socket-js's extra arguments (read from ws._a = arguments by create):
+  // an HTTP CONNECT proxy, and extra request headers as "Name: value" lines.
+  function WebSocket(url, protocols) {
     var ws = this, seen = {}, i, p;
     if (!(ws instanceof WebSocket)) throw new TypeError("new WebSocket()");
-    needArg(arguments);
+    if (!arguments.length) throw new TypeError("1 argument required");
     url = String(url);
     // Ruffle opens its socket proxy connections with the page's global WebSocket. Those
     // must stay native, or a Flash socket would ride on the Flash socket it implements.
@@ -332,9 +324,9 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     ws.binaryType = "blob";
     ws._i = nextId++;
     ws._p = p;
-    ws._a = [proxyHost, proxyPort, headers];
+    ws._a = arguments;
     ws._q = [];
-    autoInit();
+    init(1);
     // Until the SWF is ready the socket waits in sockets; ready() creates it.
     if (state > 2) fail(ws, failure);
     else sockets[ws._i] = ws;
@@ -345,7 +337,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
 
   proto.send = function (data) {
     var ws = this, x;
-    needArg(arguments);
+    if (!arguments.length) throw new TypeError("1 argument required");
     if (!ws.readyState) throw error("InvalidStateError", 11, "CONNECTING");
     x = item(data);
     ws.bufferedAmount += x.n;
@@ -394,7 +386,11 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   WebSocket.__addTask = task;
   // The drop-in build embeds the SWF early, but after the running script: pages written for
   // the original set WEB_SOCKET_SWF_LOCATION after loading this file.
-  if (auto) later(autoInit);
+  if (auto) {
+    later(function () {
+      init(1);
+    });
+  }
   WebSocket.loadFlashPolicyFile = function (url) {
     task(function () {
       swf().wsjsLoadPolicy(esc(url));

@@ -13,11 +13,7 @@ export function hasFlash(win) {
 // scriptDir is where this script came from: the default WEB_SOCKET_SWF_LOCATION is
 // WebSocketMain.swf beside it. While a classic script runs it is the last script element.
 function swfBesideScript(doc) {
-  var s = doc.currentScript, all;
-  if (!s) {
-    all = doc.getElementsByTagName("script");
-    s = all[all.length - 1];
-  }
+  var all = doc.getElementsByTagName("script"), s = doc.currentScript || all[all.length - 1];
   return (s && s.src || "").replace(/[^\/?#]*([?#].*)?$/, "") + "WebSocketMain.swf";
 }
 
