@@ -29,7 +29,7 @@ Ev.prototype = {
   }
 };
 
-// list returns the (type) listener entries of o: {fn, once}; a removed entry gets gone = 1
+// list returns the (type) listener entries of o: {_fn, _once}; a removed entry gets _gone = 1
 // so that a dispatch in progress skips it.
 function list(o, type) {
   return o[type = "_l" + type] || (o[type] = []);
@@ -39,23 +39,23 @@ function list(o, type) {
 // on<type> handlers on proto. report(e) receives what a listener threw; dispatch goes on.
 export function eventTarget(proto, types, report) {
   proto.addEventListener = function (type, fn, opt) {
-    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i].fn === fn) return;
-    if (fn) l.push({ fn: fn, once: opt && opt.once });
+    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i]._fn === fn) return;
+    if (fn) l.push({ _fn: fn, _once: opt && opt.once });
   };
   proto.removeEventListener = function (type, fn) {
-    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i].fn === fn) l.splice(i, 1)[0].gone = 1;
+    for (var l = list(this, type), i = 0; i < l.length; i++) if (l[i]._fn === fn) l.splice(i, 1)[0]._gone = 1;
   };
   proto.dispatchEvent = function (ev) {
     var type = ev.type, l = list(this, type).slice(), h = this["on" + type], i, x, f;
     try {
       ev.target = ev.currentTarget = this;
     } catch (e) {} // a native Event's target is read-only
-    if (plain && typeof h == "function") l.unshift({ fn: h });
+    if (plain && typeof h == "function") l.unshift({ _fn: h });
     for (i = 0; i < l.length && !ev._stop; i++) {
       x = l[i];
-      if (x.gone) continue;
-      if (x.once) this.removeEventListener(type, x.fn);
-      f = x.fn;
+      if (x._gone) continue;
+      if (x._once) this.removeEventListener(type, x._fn);
+      f = x._fn;
       try {
         if (typeof f == "function") f.call(this, ev);
         else f.handleEvent(ev);

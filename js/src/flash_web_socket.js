@@ -237,29 +237,30 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   function flush(ws) {
     var q = ws._q, x, r, n;
     if (held) return held.push(ws);
-    for (; (x = q[0]) && !x.blob; q.splice(0, n)) {
-      if (x.kind) {
-        for (r = [], n = 0; (x = q[n]) && x.kind && (many || !n); n++) r.push(x.kind, x.data);
+    for (; (x = q[0]) && !x._b; q.splice(0, n)) {
+      if (x._k) {
+        for (r = [], n = 0; (x = q[n]) && x._k && (many || !n); n++) r.push(x._k, x._d);
         r = many ? swf().wsjsSendMany(ws._i, r) || [] : [swf().wsjsSend(ws._i, r[0], r[1])];
-        for (x = 0; x < n; x++) if (r[x] >= 0) ws.bufferedAmount -= q[x].n;
+        for (x = 0; x < n; x++) if (r[x] >= 0) ws.bufferedAmount -= q[x]._n;
       } else {
-        swf().wsjsClose(ws._i, x.n, esc(x.data));
+        swf().wsjsClose(ws._i, x._n, esc(x._d));
         n = 1;
       }
     }
   }
 
-  // item turns send()'s argument into a queue item: kind "t" (esc'd text) or "b" (b64),
-  // n its payload size in bytes; or, for a Blob, blob (see read).
+  // item turns send()'s argument into a queue item: _k "t" (esc'd text) or "b" (b64) with
+  // the data in _d, _n its payload size in bytes; or, for a Blob, _b (see read). A close
+  // request is an item without _k: _n the code, _d the reason.
   function item(data) {
     var AB = win.ArrayBuffer;
-    if (win.Blob && data instanceof win.Blob) return { blob: data, n: data.size };
+    if (win.Blob && data instanceof win.Blob) return { _b: data, _n: data.size };
     // An ArrayBuffer (no .buffer, no .byteOffset), or a view of one.
     if (AB && (data instanceof AB || data && data.buffer instanceof AB)) {
       data = new win.Uint8Array(data.buffer || data, data.byteOffset || 0, data.byteLength);
-      return { kind: "b", data: b64enc(data), n: data.length };
+      return { _k: "b", _d: b64enc(data), _n: data.length };
     }
-    return { kind: "t", data: esc(data = String(data)), n: utf8Length(data) };
+    return { _k: "t", _d: esc(data = String(data)), _n: utf8Length(data) };
   }
 
   // read fetches a queued Blob's bytes (FileReader is asynchronous); the sends behind it
@@ -268,16 +269,16 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     var r = new win.FileReader();
     r.onload = r.onerror = function () {
       if (r.result) {
-        x.kind = "b";
-        x.data = b64enc(new win.Uint8Array(r.result));
+        x._k = "b";
+        x._d = b64enc(new win.Uint8Array(r.result));
       } else {
         log(win, ws.url + ": Blob unreadable");
-        ws.bufferedAmount -= x.n;
+        ws.bufferedAmount -= x._n;
       }
-      x.blob = 0;
+      x._b = 0;
       flush(ws);
     };
-    r.readAsArrayBuffer(x.blob);
+    r.readAsArrayBuffer(x._b);
   }
 
   // parseUrl applies the constructor's URL rules and sets ws.url, ws._o (origin) and ws._h
@@ -340,11 +341,11 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     if (!arguments.length) throw new TypeError("1 argument required");
     if (!ws.readyState) throw error("InvalidStateError", 11, "CONNECTING");
     x = item(data);
-    ws.bufferedAmount += x.n;
+    ws.bufferedAmount += x._n;
     // After close() nothing is sent, and bufferedAmount keeps growing (standard).
     if (ws.readyState == 1) {
       ws._q.push(x);
-      if (x.blob) read(ws, x);
+      if (x._b) read(ws, x);
       flush(ws);
     }
   };
@@ -365,7 +366,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     ws.readyState = 2;
     if (s) {
       // A reason needs a code on the wire: 1000, as the standard says.
-      ws._q.push({ n: code || (reason ? 1000 : 0), data: reason });
+      ws._q.push({ _n: code || (reason ? 1000 : 0), _d: reason });
       flush(ws);
     } else {
       // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
