@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,9 +12,9 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/jsbundle"
 )
 
-// SizeTarget is the budget for web_socket.min.js after gzip -9 (issue 4), banner included.
-// SizeCeiling is the original web_socket.js + swfobject.js, minified and gzipped: the
-// drop-in must never cost more than what it replaces, so growing past it fails.
+// SizeTarget is the budget for web_socket.min.js after gzip -9 (issue 4), banner included
+// (built here with the version "0.0.0-test"): growing past it fails. SizeCeiling is the
+// original web_socket.js + swfobject.js, minified and gzipped, for comparison.
 const (
 	SizeTarget  = 4000
 	SizeCeiling = 5678
@@ -71,13 +70,9 @@ func TestMinifiedSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	size := gzipSize(t, min)
-	verdict := "within the target"
+	t.Logf("web_socket.min.js: %d bytes, %d bytes after gzip -9 (target <= %d; the original with swfobject.js: %d)", len(min), size, SizeTarget, SizeCeiling)
 	if size > SizeTarget {
-		verdict = fmt.Sprintf("OVER the target by %d bytes", size-SizeTarget)
-	}
-	t.Logf("web_socket.min.js: %d bytes, %d bytes after gzip -9 (target <= %d: %s)", len(min), size, SizeTarget, verdict)
-	if size > SizeCeiling {
-		t.Errorf("web_socket.min.js is %d bytes gzipped, more than the original web_socket.js + swfobject.js (%d)", size, SizeCeiling)
+		t.Errorf("web_socket.min.js is %d bytes after gzip -9, %d over the %d-byte budget (issue 4): make room before adding", size, size-SizeTarget, SizeTarget)
 	}
 }
 

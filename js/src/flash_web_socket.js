@@ -198,7 +198,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     div = doc.createElement("div");
     host = /^\w+:\/\/([^\/]+)/.exec(url);
     if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure/.test(url)) {
-      log(win, "a SWF on another host must be WebSocketMainInsecure.swf, or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR");
+      log(win, "SWF on another host: use WebSocketMainInsecure.swf or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR");
     }
     div.style.cssText = "position:absolute;left:-99px;top:-99px";
     doc.body.appendChild(div);
