@@ -1,8 +1,9 @@
 // FlashWebSocket: the WHATWG WebSocket interface implemented on WebSocketMain.swf, speaking
 // the bridge contract in flash-src/BRIDGE.md (version 1). ES5 only, and no reserved word
-// as a property name: the minified bundle must parse as ES3 (IE 8). Written for size: the
-// private fields of a socket are one letter (_i id, _o origin, _h host name, _p protocols,
-// _a the constructor's arguments, _q send queue).
+// as a property name: the minified bundle must parse as ES3 (IE 8). Written for size (see
+// js/README.md): private fields start with one underscore, which the minified build
+// mangles. A socket's: _i id, _o origin, _h host name, _p protocols, _a the constructor's
+// arguments, _q send queue.
 import { esc, unesc, utf8Length, b64enc, b64dec } from "./codec.js";
 import { Ev, eventTarget } from "./events.js";
 
