@@ -316,7 +316,9 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     p = protocols === undefined ? [] : [].concat(protocols);
     for (i = 0; i < p.length; i++) {
       p[i] = String(p[i]);
-      if (!/^[!#$%&'*+\-.^_`|~\w]+$/.test(p[i]) || seen["$" + p[i]]) {
+      // An HTTP token (RFC 7230): letters, digits and !#$%&'*+-.^_`|~ ("#-'" and "^-`" are
+      // ranges).
+      if (!/^[\w!#-'*+.^-`|~-]+$/.test(p[i]) || seen["$" + p[i]]) {
         throw error("SyntaxError", 12, "Bad subprotocol " + p[i]);
       }
       seen["$" + p[i]] = 1;

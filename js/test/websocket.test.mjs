@@ -105,6 +105,16 @@ test("protocol rules: tokens only, no duplicates; string, array, null", () => {
   ok.forEach(([, want], i) => assert.equal(contractUnesc(creates[i][2]), want));
 });
 
+test("a subprotocol is any HTTP token: every ASCII character checked", () => {
+  const { WS } = setup();
+  const tchar = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]$/;
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    if (tchar.test(ch)) assert.equal(new WS("ws://h/", "a" + ch)._p[0], "a" + ch, "code " + c);
+    else assertDOMException(() => new WS("ws://h/", "a" + ch), "SyntaxError", 12);
+  }
+});
+
 test("embedding: standard form, off-screen 1x1, same id and name, bridge flash var, script access", () => {
   const { WS, win, swf } = setup();
   assert.equal(win.document.embedded.length, 0, "nothing embedded before use (ES module build)");
