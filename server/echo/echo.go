@@ -148,6 +148,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br}
 	if lw.conn != nil {
+		// Nothing was buffered at the hijack, so the reader the library put
+		// in front of the connection (early bytes, then the connection) has
+		// only the connection left: read it directly, one indirection less
+		// on every read. Nothing has read from br yet.
+		lw.br.Reset(lw.conn)
 		c.wait, c.netConn = newReadWaiter(lw.conn), lw.conn
 	}
 	c.lastPing.Store(h.now())
@@ -300,7 +305,7 @@ func (h *Handler) echo(c *conn) error {
 // awaitMessage returns errMoved. Other errors are left for the library's
 // read to report.
 func (c *conn) awaitMessage(h *Handler, deep bool) error {
-	if c.wait == nil {
+	if c.wait == nil || c.wait.busy() {
 		return nil
 	}
 	c.brMu.Lock()

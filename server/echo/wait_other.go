@@ -10,4 +10,6 @@ type readWaiter struct{}
 
 func newReadWaiter(net.Conn) *readWaiter { return nil }
 
+func (*readWaiter) busy() bool { return true }
+
 func (*readWaiter) wait() error { return nil }
