@@ -146,15 +146,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br}
-	if lw.conn != nil {
-		// Nothing was buffered at the hijack, so the reader the library put
-		// in front of the connection (early bytes, then the connection) has
-		// only the connection left: read it directly, one indirection less
-		// on every read. Nothing has read from br yet.
+	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br, netConn: lw.conn}
+	// The library put a reader of its own in front of the connection (the
+	// early bytes, then the connection); nothing has read from br yet, so
+	// br is pointed at the connection directly (one indirection less per
+	// read), or at an earlyReader the readiness wait can look into.
+	if lw.early == nil {
 		lw.br.Reset(lw.conn)
-		c.wait, c.netConn = newReadWaiter(lw.conn), lw.conn
+	} else {
+		c.early = &earlyReader{early: lw.early, conn: lw.conn}
+		lw.br.Reset(c.early)
 	}
+	c.wait = newReadWaiter(lw.conn)
 	c.lastPing.Store(h.now())
 	if !h.track(c) {
 		<-h.sem
@@ -181,8 +184,9 @@ type conn struct {
 
 	// brMu guards looking into br (the library's read buffer) outside the
 	// library's own reads, against Shutdown's close handshake reading it.
-	brMu sync.Mutex
-	br   *bufio.Reader
+	brMu  sync.Mutex
+	br    *bufio.Reader
+	early *earlyReader // br's source while bytes sent behind the handshake last; else nil
 
 	msgStart atomic.Int64 // Handler.now() when the message being read began; 0 between messages
 	lastPing atomic.Int64 // Handler.now() of the connection's start or last answered ping
@@ -309,9 +313,9 @@ func (c *conn) awaitMessage(h *Handler, deep bool) error {
 		return nil
 	}
 	c.brMu.Lock()
-	buffered := c.br.Buffered()
+	buffered := c.br.Buffered() > 0 || c.early.pending()
 	c.brMu.Unlock()
-	if buffered > 0 {
+	if buffered {
 		return nil
 	}
 	c.waitMu.Lock()

@@ -61,6 +61,10 @@ func TestPipelinedFramesAreAllEchoed(t *testing.T) {
 // (small stack) and keeps echoing; messages that race with the move are
 // echoed too.
 func TestIdleConnectionMovesAndKeepsEchoing(t *testing.T) {
+	// Every wait checks the socket: with skipping, the first message (sent
+	// before the server's first check) would keep it in the library's read.
+	defer func(n int) { skipAfterReady = n }(skipAfterReady)
+	skipAfterReady = 0
 	h := New(Options{Logger: slog.New(slog.DiscardHandler)})
 	h.moveAfter = 2 * time.Millisecond // watchdog tick: 1 ms
 	srv := httptest.NewServer(h)
