@@ -8,16 +8,12 @@
 package echo
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -74,18 +70,13 @@ func (o Options) withDefaults() Options {
 
 // Handler serves the echo endpoint. Create it with New.
 type Handler struct {
-	opts  Options
-	sem   chan struct{}
-	wg    sync.WaitGroup
-	epoch time.Time // origin of the watchdog's clock
+	opts Options
+	sem  chan struct{}
+	wg   sync.WaitGroup
 
-	moveAfter time.Duration // idle time before a connection moves to a fresh goroutine
-	moves     atomic.Int64  // connections moved so far (for tests)
-
-	mu        sync.Mutex
-	conns     map[*conn]struct{}
-	shutting  bool
-	watchStop chan struct{} // non-nil while the watchdog runs (while conns is not empty)
+	mu       sync.Mutex
+	conns    map[*websocket.Conn]struct{}
+	shutting bool
 }
 
 // New returns a Handler with opts (zero fields → defaults).
@@ -94,10 +85,7 @@ func New(opts Options) *Handler {
 	return &Handler{
 		opts:  opts,
 		sem:   make(chan struct{}, opts.MaxConns),
-		epoch: time.Now(),
-
-		moveAfter: moveIdleAfter,
-		conns:     make(map[*conn]struct{}),
+		conns: make(map[*websocket.Conn]struct{}),
 	}
 }
 
@@ -139,98 +127,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		protos = []string{p}
 	}
 	// The origin was checked above, with logging; coder's own check is off.
-	lw := &leanWriter{ResponseWriter: w}
-	ws, err := websocket.Accept(lw, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
+	c, err := websocket.Accept(leanWriter{w}, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c := &conn{ws: ws, remote: r.RemoteAddr, br: lw.br, netConn: lw.conn}
-	// The library put a reader of its own in front of the connection (the
-	// early bytes, then the connection); nothing has read from br yet, so
-	// br is pointed at the connection directly (one indirection less per
-	// read), or at an earlyReader the readiness wait can look into.
-	if lw.early == nil {
-		lw.br.Reset(lw.conn)
-	} else {
-		c.early = &earlyReader{early: lw.early, conn: lw.conn}
-		lw.br.Reset(c.early)
-	}
-	c.wait = newReadWaiter(lw.conn)
-	c.lastPing.Store(h.now())
 	if !h.track(c) {
 		<-h.sem
-		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		c.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	go h.serveConn(c)
-}
-
-// conn is one WebSocket and what the echo loop shares with the watchdog
-// and Shutdown.
-type conn struct {
-	ws      *websocket.Conn
-	remote  string
-	wait    *readWaiter // nil when the connection cannot be polled (TLS)
-	netConn net.Conn    // the hijacked connection, for the watchdog's read deadline
-
-	// waitMu guards the readiness wait's state, shared with the watchdog.
-	waitMu    sync.Mutex
-	waiting   bool  // in awaitMessage's wait
-	waitSince int64 // Handler.now() when the wait began
-	moving    bool  // the watchdog set a read deadline to end the wait
-	deep      bool  // the waiting goroutine has been through the library's read path
-
-	// brMu guards looking into br (the library's read buffer) outside the
-	// library's own reads, against Shutdown's close handshake reading it.
-	brMu  sync.Mutex
-	br    *bufio.Reader
-	early *earlyReader // br's source while bytes sent behind the handshake last; else nil
-
-	msgStart atomic.Int64 // Handler.now() when the message being read began; 0 between messages
-	lastPing atomic.Int64 // Handler.now() of the connection's start or last answered ping
-	pinging  atomic.Bool  // a ping is in flight
+	go h.serveConn(c, r.RemoteAddr)
 }
 
 // serveConn echoes on c until it ends, then releases its slot.
-func (h *Handler) serveConn(c *conn) {
-	h.opened(c)
-	h.run(c)
-}
-
-// run echoes on c; when c moves to a fresh goroutine (see awaitMessage), it
-// starts that goroutine and returns.
-func (h *Handler) run(c *conn) {
+func (h *Handler) serveConn(c *websocket.Conn, remote string) {
+	defer func() { <-h.sem }()
+	defer h.untrack(c)
+	c.SetReadLimit(h.opts.MaxMessage)
+	log := h.opts.Logger
+	log.Debug("echo: open", "remote", remote, "subprotocol", c.Subprotocol())
+	stopPing := h.startPinger(c, remote)
+	defer stopPing()
 	err := h.echo(c)
-	if err == errMoved {
-		h.moves.Add(1)
-		go h.run(c)
-		return
-	}
-	h.closed(c, err)
+	log.Debug("echo: closed", "remote", remote, "status", websocket.CloseStatus(err), "err", err)
 }
 
-// opened and closed check the log level first: slog's logging call has a
-// frame of almost 1 KiB, enough to double a fresh goroutine's stack for good.
-func (h *Handler) opened(c *conn) {
-	c.ws.SetReadLimit(h.opts.MaxMessage)
-	if h.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
-		h.opts.Logger.Debug("echo: open", "remote", c.remote, "subprotocol", c.ws.Subprotocol())
-	}
-}
-
-func (h *Handler) closed(c *conn, err error) {
-	h.untrack(c)
-	<-h.sem
-	if h.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
-		h.opts.Logger.Debug("echo: closed", "remote", c.remote, "status", websocket.CloseStatus(err), "err", err)
-	}
-}
-
-// track registers c for Shutdown and the watchdog; false when already
-// shutting down.
-func (h *Handler) track(c *conn) bool {
+// track registers c for Shutdown; false when already shutting down.
+func (h *Handler) track(c *websocket.Conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shutting {
@@ -238,22 +163,14 @@ func (h *Handler) track(c *conn) bool {
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
-	if h.watchStop == nil {
-		h.watchStop = make(chan struct{})
-		go h.watch(h.watchStop)
-	}
 	return true
 }
 
-func (h *Handler) untrack(c *conn) {
+func (h *Handler) untrack(c *websocket.Conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
-	if len(h.conns) == 0 && h.watchStop != nil {
-		close(h.watchStop)
-		h.watchStop = nil
-	}
 	h.mu.Unlock()
-	c.ws.CloseNow()
+	c.CloseNow()
 	h.wg.Done()
 }
 
@@ -266,29 +183,25 @@ const maxPooled = 256 << 10
 
 // echo reads each message whole (bounded by MaxMessage) and writes it back
 // as one message of the same type.
-//
-// A background context keeps the library's reads and writes free of
-// per-call timers; a message that stalls is dropped by the watchdog, which
-// sees msgStart, and a client that stops reading by the pings.
-func (h *Handler) echo(c *conn) error {
+func (h *Handler) echo(c *websocket.Conn) error {
+	// A background context keeps coder's reads free of per-call timers;
+	// stalls are caught by the message timer and the pinger instead.
 	ctx := context.Background()
-	deep := false // this goroutine has been through the library's read path
+	stall := time.AfterFunc(time.Hour, func() { c.CloseNow() })
+	stall.Stop()
+	defer stall.Stop()
 	for {
-		if err := c.awaitMessage(h, deep); err != nil {
-			return err
-		}
-		typ, rd, err := c.ws.Reader(ctx)
+		typ, rd, err := c.Reader(ctx)
 		if err != nil {
 			return err
 		}
-		deep = true
-		c.msgStart.Store(h.now())
+		stall.Reset(h.opts.MessageTimeout)
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		_, err = buf.ReadFrom(rd)
-		c.msgStart.Store(0)
+		stall.Stop()
 		if err == nil {
-			err = c.ws.Write(ctx, typ, buf.Bytes())
+			err = c.Write(ctx, typ, buf.Bytes())
 		}
 		if buf.Cap() <= maxPooled {
 			bufPool.Put(buf)
@@ -299,57 +212,36 @@ func (h *Handler) echo(c *conn) error {
 	}
 }
 
-// awaitMessage waits, on a shallow stack, until the client sends something,
-// unless a frame is already buffered. Blocked inside the library's read, a
-// goroutine's stack is about 2 KiB deep and needs 4 KiB; blocked here, a
-// goroutine that has not been deeper fits the 2 KiB goroutines start with.
-// The runtime never shrinks a stack back once it has grown (it would have to
-// be less than a quarter used), so the watchdog moves a connection idle for a
-// while to a fresh goroutine: it ends the wait with a read deadline, and
-// awaitMessage returns errMoved. Other errors are left for the library's
-// read to report.
-func (c *conn) awaitMessage(h *Handler, deep bool) error {
-	if c.wait == nil || c.wait.busy() {
-		return nil
+// startPinger pings c after each PingInterval and drops it when a pong does
+// not come within PingTimeout (which also frees a write stuck on a client
+// that stopped reading). It uses a timer, not a goroutine, while idle.
+func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
+	if h.opts.PingInterval < 0 {
+		return func() {}
 	}
-	c.brMu.Lock()
-	buffered := c.br.Buffered() > 0 || c.early.pending()
-	c.brMu.Unlock()
-	if buffered {
-		return nil
-	}
-	c.waitMu.Lock()
-	c.waiting, c.waitSince, c.deep = true, h.now(), deep
-	c.waitMu.Unlock()
-	err := c.wait.wait()
-	c.waitMu.Lock()
-	moving := c.moving
-	c.waiting, c.moving = false, false
-	c.waitMu.Unlock()
-	if !moving {
-		return nil
-	}
-	if err := c.netConn.SetReadDeadline(time.Time{}); err != nil {
-		return err
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return errMoved
-	}
-	return nil // a message came first: carry on here
-}
-
-// errMoved ends an echo goroutine that hands its connection to a new one.
-var errMoved = errors.New("echo: connection moved to a fresh goroutine")
-
-// moveIfIdle ends c's readiness wait, for awaitMessage to move c to a fresh
-// goroutine, when the goroutine has read a message and has now been waiting
-// longer than after.
-func (c *conn) moveIfIdle(now, after int64) {
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	if c.waiting && !c.moving && c.deep && now-c.waitSince > after {
-		c.moving = true
-		c.netConn.SetReadDeadline(time.Unix(1, 0))
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	t = time.AfterFunc(h.opts.PingInterval, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.PingTimeout)
+		err := c.Ping(ctx)
+		cancel()
+		if err != nil {
+			h.opts.Logger.Debug("echo: ping failed, dropping", "remote", remote, "err", err)
+			c.CloseNow()
+			return
+		}
+		mu.Lock()
+		if !stopped {
+			t.Reset(h.opts.PingInterval)
+		}
+		mu.Unlock()
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
 	}
 }
 
@@ -359,14 +251,14 @@ func (c *conn) moveIfIdle(now, after int64) {
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.shutting = true
-	conns := make([]*conn, 0, len(h.conns))
+	conns := make([]*websocket.Conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
 	h.mu.Unlock()
 
 	for _, c := range conns {
-		go c.goingAway()
+		go c.Close(websocket.StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -376,7 +268,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	for _, c := range conns {
-		c.ws.CloseNow()
+		c.CloseNow()
 	}
 	<-done
 	return errors.New("echo: shutdown deadline passed; remaining connections were dropped")
