@@ -12,7 +12,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -25,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 
 	"github.com/coder/websocket"
 
@@ -330,26 +331,6 @@ func TestBridgeToOwnPortAndRefusal(t *testing.T) {
 	}
 }
 
-// rawUpgrade performs a WebSocket handshake by hand and returns the raw
-// connection, for clients that misbehave after it.
-func rawUpgrade(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "GET /echo HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("raw handshake: %v %v", resp, err)
-	}
-	return c, br
-}
-
 // waitClosed reads (discarding pings) until the server closes the connection.
 func waitClosed(t *testing.T, br *bufio.Reader, why string) {
 	t.Helper()
@@ -362,14 +343,14 @@ func waitClosed(t *testing.T, br *bufio.Reader, why string) {
 
 func TestUnresponsiveClientIsDropped(t *testing.T) {
 	s := start(t, testConfig(t, "-ping-interval", "50ms", "-ping-timeout", "100ms"))
-	_, br := rawUpgrade(t, s.Addr())
+	_, br := rawws.Upgrade(t, s.Addr(), "/echo")
 	// We read the pings but never answer them.
 	waitClosed(t, br, "client that never answers pings")
 }
 
 func TestStalledMessageIsDropped(t *testing.T) {
 	s := start(t, testConfig(t, "-message-timeout", "200ms", "-ping-interval", "-1s"))
-	c, br := rawUpgrade(t, s.Addr())
+	c, br := rawws.Upgrade(t, s.Addr(), "/echo")
 	// A masked binary frame that announces 100 bytes and delivers 10.
 	frame := append([]byte{0x82, 0x80 | 100, 1, 2, 3, 4}, make([]byte, 10)...)
 	c.Write(frame)
