@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -76,7 +77,10 @@ func httpDownload(ctx context.Context, url, dst string, progress io.Writer) erro
 	}
 	var w io.Writer = out
 	if isTerminal(progress) {
-		w = io.MultiWriter(out, progressbar.DefaultBytes(resp.ContentLength, "downloading"))
+		bar := progressbar.NewOptions64(resp.ContentLength, progressbar.OptionSetWriter(progress),
+			progressbar.OptionSetDescription("downloading"), progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(progress) }))
+		w = io.MultiWriter(out, bar)
 	}
 	_, err = io.Copy(w, resp.Body)
 	if cerr := out.Close(); err == nil {

@@ -47,9 +47,10 @@ type Fetcher struct {
 	Log      io.Writer  // status lines and progress; nil: silent
 }
 
-// Default is the Fetcher the build uses.
+// Default is the Fetcher the build uses; it reports to stdout, with a progress bar when
+// stdout is a terminal.
 func Default() *Fetcher {
-	return &Fetcher{Root: filepath.Join(cache.Dir(), "npm"), Log: os.Stderr}
+	return &Fetcher{Root: filepath.Join(cache.Dir(), "npm"), Log: os.Stdout}
 }
 
 // Ensure installs p with the Default fetcher and returns its directory.
