@@ -24,13 +24,7 @@ func TestInRuffle(t *testing.T) {
 func runInsecureEntry(t *testing.T, b *browser.Browser) {
 	l := layout(t)
 	swfPath := swftest.Compile(t, filepath.Join(l.FlashApp(), "WebSocketMainInsecure.as"), l.FlashApp())
-	site := browser.NewSite(t)
-	site.File("/WebSocketMainInsecure.swf", swfPath)
-	site.HTML("/", `<!doctype html><html><head>`+browser.RuffleHead()+`
-<script>window.calls = []; function insecureBridge(kind, arg) { window.calls.push([kind, arg]); }</script>
-</head><body>`+browser.EmbedSWF("ws", "/WebSocketMainInsecure.swf", "bridge=insecureBridge")+`</body></html>`)
-	page := b.Open(t, site.URL+"/")
-	page.WaitFor(t, `window.calls.length > 0`, 30*time.Second)
+	page := b.OpenSWF(t, swfPath, "ws")
 	var first []any
 	page.MustEval(`window.calls[0]`, &first)
 	if len(first) != 2 || first[0] != "ready" || first[1] != float64(1) {

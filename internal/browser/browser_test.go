@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/browser"
 	"github.com/web-socket-js/web-socket-js/internal/project"
@@ -22,14 +21,7 @@ func TestSWFReachesThePageInRuffle(t *testing.T) {
 	}
 	l := project.Layout{Root: root}
 	swfPath := swftest.Compile(t, filepath.Join(l.FlashApp(), "WebSocketMain.as"), l.FlashApp())
-	b := browser.Start(t)
-	site := browser.NewSite(t)
-	site.File("/WebSocketMain.swf", swfPath)
-	site.HTML("/", `<!doctype html><html><head>`+browser.RuffleHead()+`
-<script>window.calls = []; function pageBridge(kind, arg) { window.calls.push([kind, arg]); }</script>
-</head><body>`+browser.EmbedSWF("flash", "/WebSocketMain.swf", "bridge=pageBridge")+`</body></html>`)
-	page := b.Open(t, site.URL+"/")
-	page.WaitFor(t, `window.calls.length > 0`, 30*time.Second)
+	page := browser.Start(t).OpenSWF(t, swfPath, "flash")
 	var first []any
 	page.MustEval(`window.calls[0]`, &first)
 	if len(first) != 2 || first[0] != "ready" || first[1] != float64(1) {

@@ -129,7 +129,7 @@ func (b *Builder) JS(ctx context.Context) ([]jsbundle.Output, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	outs, err := jsbundle.Build(ctx, jsbundle.Options{JSDir: b.Layout.JS(), OutDir: b.dist(), Version: v, Log: b.Log})
+	outs, err := jsbundle.Build(ctx, jsbundle.Options{JSDir: b.Layout.JS(), OutDir: b.dist(), Version: v})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +22,6 @@ type Options struct {
 	OutDir  string
 	Version string    // stamped into the banner and __WSJS_VERSION__
 	Checker *ES3Check // nil: the default (node + pinned acorn)
-	Log     io.Writer
 }
 
 // Output is one written (or already up-to-date) file.

@@ -33,17 +33,27 @@ public class Main extends Sprite {
 }
 `
 
+// scratch returns a compiler with an empty output cache and a target building a Main.as
+// (written with goodMain) in a temporary source folder.
+func scratch(t *testing.T, ctx context.Context) (*swf.Compiler, swf.Target) {
+	t.Helper()
+	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
+	main := filepath.Join(src, "Main.as")
+	if err := os.WriteFile(main, []byte(goodMain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := swftest.Compiler(t, ctx)
+	c.CacheDir = t.TempDir()
+	return c, swf.Target{Entry: main, SourcePaths: []string{src}, Output: out}
+}
+
 // A compile error fails the build with file:line:col, and the previous output stays
 // untouched: nothing half-written lands in the output folder.
 func TestCompileErrorNamesFileAndLineAndKeepsOldOutput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
-	main := filepath.Join(src, "Main.as")
-	os.WriteFile(main, []byte(goodMain), 0o644)
-	c := swftest.Compiler(t, ctx)
-	c.CacheDir = t.TempDir()
-	target := swf.Target{Entry: main, SourcePaths: []string{src}, Output: out}
+	c, target := scratch(t, ctx)
+	main, out := target.Entry, target.Output
 	res, err := c.Build(ctx, target)
 	if err != nil || !res[0].Compiled {
 		t.Fatalf("good source: %+v %v", res, err)
@@ -73,14 +83,10 @@ func TestCompileErrorNamesFileAndLineAndKeepsOldOutput(t *testing.T) {
 func TestUnchangedInputsCompileNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
-	main := filepath.Join(src, "Main.as")
-	os.WriteFile(main, []byte(goodMain), 0o644)
-	c := swftest.Compiler(t, ctx)
-	c.CacheDir = t.TempDir()
+	c, target := scratch(t, ctx)
+	main, out := target.Entry, target.Output
 	runs := 0
 	c.OnRun = func([]string, time.Duration) { runs++ }
-	target := swf.Target{Entry: main, SourcePaths: []string{src}, Output: out}
 	for i := 0; i < 2; i++ {
 		if _, err := c.Build(ctx, target); err != nil {
 			t.Fatal(err)
@@ -117,14 +123,12 @@ func TestFlexHomeRoyaleLayoutCompiles(t *testing.T) {
 	if !strings.HasPrefix(tc.Source, "FLEX_HOME=") || tc.HasFlashAPI {
 		t.Fatalf("toolchain %+v", tc)
 	}
-	c := swftest.Compiler(t, ctx)
-	c.Toolchain, c.CacheDir = tc, t.TempDir()
-	src, out := t.TempDir(), filepath.Join(t.TempDir(), "Main.swf")
-	os.WriteFile(filepath.Join(src, "Main.as"), []byte(goodMain), 0o644)
-	if _, err := c.Build(ctx, swf.Target{Entry: filepath.Join(src, "Main.as"), SourcePaths: []string{src}, Output: out}); err != nil {
+	c, target := scratch(t, ctx)
+	c.Toolchain = tc
+	if _, err := c.Build(ctx, target); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(out); len(b) < 8 || string(b[:3]) != "ZWS" {
+	if b, _ := os.ReadFile(target.Output); len(b) < 8 || string(b[:3]) != "ZWS" {
 		t.Fatal("no LZMA SWF written")
 	}
 }

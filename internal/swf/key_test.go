@@ -31,11 +31,11 @@ func TestCacheKeyChangesWithEveryInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, err := c.targetKey(target, library{key: ak})
+		trees, err := hashTrees([]Target{target})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return k
+		return c.targetKey(target, library{key: ak}, trees)
 	}
 	base := key()
 	if key() != base {

@@ -53,6 +53,10 @@ func (c *Compiler) Build(ctx context.Context, targets ...Target) ([]Result, erro
 	if err != nil {
 		return nil, err
 	}
+	trees, err := hashTrees(targets)
+	if err != nil {
+		return nil, err
+	}
 	results := make([]Result, len(targets))
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
@@ -60,7 +64,7 @@ func (c *Compiler) Build(ctx context.Context, targets ...Target) ([]Result, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = c.buildOne(ctx, t, api)
+			results[i], errs[i] = c.buildOne(ctx, t, api, trees)
 		}()
 	}
 	wg.Wait()
@@ -72,14 +76,10 @@ func (c *Compiler) Build(ctx context.Context, targets ...Target) ([]Result, erro
 	return results, nil
 }
 
-func (c *Compiler) buildOne(ctx context.Context, t Target, api library) (Result, error) {
+func (c *Compiler) buildOne(ctx context.Context, t Target, api library, trees map[string]string) (Result, error) {
 	res := Result{Target: t}
-	key, err := c.targetKey(t, api)
-	if err != nil {
-		return res, err
-	}
-	res.Key = key
-	cached := filepath.Join(c.CacheDir, "swf", key+".swf")
+	res.Key = c.targetKey(t, api, trees)
+	cached := filepath.Join(c.CacheDir, "swf", res.Key+".swf")
 	if _, err := os.Stat(cached); err != nil {
 		start := time.Now()
 		if err := c.compile(ctx, t, api, cached); err != nil {
@@ -87,11 +87,32 @@ func (c *Compiler) buildOne(ctx context.Context, t Target, api library) (Result,
 		}
 		res.Compiled, res.Duration = true, time.Since(start)
 	}
+	var err error
 	res.Size, err = installIfChanged(cached, t.Output)
 	return res, err
 }
 
-func (c *Compiler) targetKey(t Target, api library) (string, error) {
+// hashTrees fingerprints each distinct source folder of targets once: both SWFs share
+// flash-src/src, and a no-op build should read it only once.
+func hashTrees(targets []Target) (map[string]string, error) {
+	trees := map[string]string{}
+	for _, t := range targets {
+		for _, dir := range t.SourcePaths {
+			if _, done := trees[dir]; done {
+				continue
+			}
+			h := sha256.New()
+			if err := hashTree(h, dir); err != nil {
+				return nil, err
+			}
+			trees[dir] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	return trees, nil
+}
+
+// targetKey is the content address of t's output, given its source folders' hashes.
+func (c *Compiler) targetKey(t Target, api library, trees map[string]string) string {
 	h := sha256.New()
 	fmt.Fprintln(h, "swf v1", c.Toolchain.Identity, api.key, strings.Join(compileFlags(t), " "))
 	entry := t.Entry
@@ -102,11 +123,9 @@ func (c *Compiler) targetKey(t Target, api library) (string, error) {
 	}
 	fmt.Fprintln(h, "entry", entry)
 	for _, dir := range t.SourcePaths {
-		if err := hashTree(h, dir); err != nil {
-			return "", err
-		}
+		fmt.Fprintln(h, "tree", trees[dir])
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func compileFlags(t Target) []string {

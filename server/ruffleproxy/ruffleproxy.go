@@ -111,9 +111,8 @@ func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logg
 		}
 	}()
 
-	if err := wsToTCP(ctx, ws, tcp); err != nil {
-		log.Debug("ruffle bridge: websocket read ended", "err", err, "status", websocket.CloseStatus(err))
-	}
+	err := wsToTCP(ctx, ws, tcp) // returns only when the WebSocket side ends
+	log.Debug("ruffle bridge: websocket read ended", "err", err, "status", websocket.CloseStatus(err))
 	// Unblocks tcpToWS if it is still reading.
 	tcp.Close()
 	wg.Wait()
