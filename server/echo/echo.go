@@ -2,9 +2,10 @@
 // a client sends comes back to it unchanged, with the limits an operator
 // expects on an open port.
 //
-// The WebSocket protocol itself is github.com/coder/websocket's; this package
-// adds the origin allowlist, subprotocol choice, connection limit, idle pings,
-// message deadlines and a graceful shutdown that sends 1001 to every client.
+// The WebSocket protocol itself is github.com/gorilla/websocket's; this
+// package adds the origin allowlist, subprotocol choice, connection limit,
+// idle pings, message deadlines, a graceful shutdown that sends 1001 to
+// every client, and buffers that an idle connection does not hold.
 package echo
 
 import (
@@ -16,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 )
 
 // Defaults for the zero Options fields.
@@ -38,7 +39,7 @@ type Options struct {
 	MaxMessage int64
 	// MaxConns is the most WebSocket connections at once; more → HTTP 503.
 	MaxConns int
-	// PingInterval is the idle time between pings; a ping unanswered within
+	// PingInterval is the time between pings; a ping unanswered within
 	// PingTimeout drops the connection. Negative PingInterval turns pings off.
 	PingInterval, PingTimeout time.Duration
 	// MessageTimeout bounds receiving one message once its first frame arrived.
@@ -68,11 +69,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// controlTimeout bounds writing one control frame (ping, close), which waits
+// for a data write in progress to finish.
+const controlTimeout = 5 * time.Second
+
 // Handler serves the echo endpoint. Create it with New.
 type Handler struct {
-	opts Options
-	sem  chan struct{}
-	wg   sync.WaitGroup
+	opts     Options
+	upgrader websocket.Upgrader
+	sem      chan struct{}
+	wg       sync.WaitGroup
 
 	mu       sync.Mutex
 	conns    map[*websocket.Conn]struct{}
@@ -82,11 +88,22 @@ type Handler struct {
 // New returns a Handler with opts (zero fields → defaults).
 func New(opts Options) *Handler {
 	opts = opts.withDefaults()
-	return &Handler{
+	h := &Handler{
 		opts:  opts,
 		sem:   make(chan struct{}, opts.MaxConns),
 		conns: make(map[*websocket.Conn]struct{}),
 	}
+	h.upgrader = websocket.Upgrader{
+		// ReadBufferSize stays 0 so the library reads through the small
+		// reader pooledHijacker hands it; the pooledConn below that does the
+		// real buffering, and only while bytes are waiting.
+		WriteBufferSize: writeBufSize,
+		WriteBufferPool: writeBufPool,
+		// The origin is checked in ServeHTTP, with logging.
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error:       h.handshakeError,
+	}
+	return h
 }
 
 // IsUpgrade reports whether r asks for a WebSocket.
@@ -122,12 +139,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var protos []string
+	var header http.Header
 	if p := SelectSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"), h.opts.Subprotocols); p != "" {
-		protos = []string{p}
+		// With Upgrader.Subprotocols unset the library answers with this
+		// header, so the client's order decides, as documented.
+		header = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
-	// The origin was checked above, with logging; coder's own check is off.
-	c, err := websocket.Accept(leanWriter{w}, r, &websocket.AcceptOptions{Subprotocols: protos, InsecureSkipVerify: true})
+	c, err := h.upgrader.Upgrade(pooledHijacker{w}, r, header)
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
@@ -135,23 +153,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.track(c) {
 		<-h.sem
-		c.Close(websocket.StatusGoingAway, "server shutting down")
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(controlTimeout))
+		c.Close()
 		return
 	}
-	go h.serveConn(c, r.RemoteAddr)
+	c.SetReadLimit(h.opts.MaxMessage)
+	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", c.Subprotocol())
+	go h.serveConn(c, r.RemoteAddr, h.startPinger(c, r.RemoteAddr))
 }
 
-// serveConn echoes on c until it ends, then releases its slot.
-func (h *Handler) serveConn(c *websocket.Conn, remote string) {
-	defer func() { <-h.sem }()
-	defer h.untrack(c)
-	c.SetReadLimit(h.opts.MaxMessage)
-	log := h.opts.Logger
-	log.Debug("echo: open", "remote", remote, "subprotocol", c.Subprotocol())
-	stopPing := h.startPinger(c, remote)
-	defer stopPing()
+// handshakeError answers a bad upgrade request (the library found it
+// malformed) with a plain-text status.
+func (h *Handler) handshakeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	http.Error(w, reason.Error(), status)
+}
+
+// serveConn echoes on c until it ends, then releases its slot. It runs on
+// a fresh goroutine; everything it does before the first message arrives
+// is kept shallow, so a connection that stays silent keeps the runtime's
+// smallest stack (see pooledConn.awaitData).
+func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
 	err := h.echo(c)
-	log.Debug("echo: closed", "remote", remote, "status", websocket.CloseStatus(err), "err", err)
+	stopPing()
+	h.untrack(c)
+	<-h.sem
+	h.opts.Logger.Debug("echo: closed", "remote", remote, "err", err)
 }
 
 // track registers c for Shutdown; false when already shutting down.
@@ -170,7 +196,7 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
-	c.CloseNow()
+	c.Close()
 	h.wg.Done()
 }
 
@@ -181,27 +207,30 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooled keeps one huge message from pinning its buffer forever.
 const maxPooled = 256 << 10
 
-// echo reads each message whole (bounded by MaxMessage) and writes it back
-// as one message of the same type.
+// echo reads each message whole (bounded by MaxMessage, and by
+// MessageTimeout once it has begun) and writes it back as one message of
+// the same type. Pings, pongs and the close handshake are answered by the
+// library while it reads.
 func (h *Handler) echo(c *websocket.Conn) error {
-	// A background context keeps coder's reads free of per-call timers;
-	// stalls are caught by the message timer and the pinger instead.
-	ctx := context.Background()
-	stall := time.AfterFunc(time.Hour, func() { c.CloseNow() })
-	stall.Stop()
-	defer stall.Stop()
+	// Always a *pooledConn: pooledHijacker made it.
+	pc := c.NetConn().(*pooledConn)
 	for {
-		typ, rd, err := c.Reader(ctx)
+		if err := pc.awaitData(); err != nil {
+			return err
+		}
+		typ, rd, err := c.NextReader()
 		if err != nil {
 			return err
 		}
-		stall.Reset(h.opts.MessageTimeout)
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
+		pc.beginMessage(h.opts.MessageTimeout)
 		_, err = buf.ReadFrom(rd)
-		stall.Stop()
 		if err == nil {
-			err = c.Write(ctx, typ, buf.Bytes())
+			err = pc.endMessage()
+		}
+		if err == nil {
+			err = c.WriteMessage(typ, buf.Bytes())
 		}
 		if buf.Cap() <= maxPooled {
 			bufPool.Put(buf)
@@ -212,37 +241,68 @@ func (h *Handler) echo(c *websocket.Conn) error {
 	}
 }
 
-// startPinger pings c after each PingInterval and drops it when a pong does
-// not come within PingTimeout (which also frees a write stuck on a client
-// that stopped reading). It uses a timer, not a goroutine, while idle.
+// startPinger pings c every PingInterval and drops it when the pong does not
+// come within PingTimeout (which also frees a write stuck on a client that
+// stopped reading). It is a timer, not a goroutine, between pings.
 func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 	if h.opts.PingInterval < 0 {
 		return func() {}
 	}
-	var mu sync.Mutex
-	stopped := false
-	var t *time.Timer
-	t = time.AfterFunc(h.opts.PingInterval, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), h.opts.PingTimeout)
-		err := c.Ping(ctx)
-		cancel()
-		if err != nil {
-			h.opts.Logger.Debug("echo: ping failed, dropping", "remote", remote, "err", err)
-			c.CloseNow()
-			return
-		}
-		mu.Lock()
-		if !stopped {
-			t.Reset(h.opts.PingInterval)
-		}
-		mu.Unlock()
-	})
-	return func() {
-		mu.Lock()
-		stopped = true
-		t.Stop()
-		mu.Unlock()
+	p := &pinger{c: c, interval: h.opts.PingInterval, timeout: h.opts.PingTimeout, log: h.opts.Logger, remote: remote}
+	c.SetPongHandler(func(string) error { p.pong(); return nil })
+	p.t = time.AfterFunc(p.interval, p.tick)
+	return p.stop
+}
+
+// pinger is one connection's keep-alive: each tick either sends a ping or,
+// when the last ping is still unanswered, drops the connection.
+type pinger struct {
+	c                 *websocket.Conn
+	interval, timeout time.Duration
+	log               *slog.Logger
+	remote            string
+
+	mu       sync.Mutex
+	t        *time.Timer
+	awaiting bool // a ping went out and its pong has not come back
+	stopped  bool
+}
+
+func (p *pinger) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
 	}
+	if p.awaiting {
+		p.log.Debug("echo: pong not received in time, dropping", "remote", p.remote)
+		p.c.Close()
+		return
+	}
+	if err := p.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(p.timeout)); err != nil {
+		p.log.Debug("echo: ping failed, dropping", "remote", p.remote, "err", err)
+		p.c.Close()
+		return
+	}
+	p.awaiting = true
+	p.t.Reset(p.timeout)
+}
+
+// pong runs on the connection's reading goroutine.
+func (p *pinger) pong() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.awaiting && !p.stopped {
+		p.awaiting = false
+		p.t.Reset(p.interval)
+	}
+}
+
+func (p *pinger) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.t.Stop()
 }
 
 // Shutdown refuses new connections, sends close 1001 to every client and
@@ -257,8 +317,17 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 
+	goingAway := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 	for _, c := range conns {
-		go c.Close(websocket.StatusGoingAway, "server shutting down")
+		go func() {
+			deadline, ok := ctx.Deadline()
+			if !ok {
+				deadline = time.Now().Add(controlTimeout)
+			}
+			if c.WriteControl(websocket.CloseMessage, goingAway, deadline) != nil {
+				c.Close()
+			}
+		}()
 	}
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -268,7 +337,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	for _, c := range conns {
-		c.CloseNow()
+		c.Close()
 	}
 	<-done
 	return errors.New("echo: shutdown deadline passed; remaining connections were dropped")

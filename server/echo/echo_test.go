@@ -48,14 +48,24 @@ func TestFrameRightBehindHandshake(t *testing.T) {
 	}
 }
 
-// maskedText builds one client text frame (RFC 6455 §5.2), for payloads below 64 KiB.
-func maskedText(p []byte) []byte {
+// maskedText builds one client text frame (RFC 6455 §5.2).
+func maskedText(p []byte) []byte { return maskedFrame(0x81, p) }
+
+// maskedFrame builds one masked client frame with the given first byte
+// (FIN and opcode).
+func maskedFrame(first byte, p []byte) []byte {
 	key := []byte{0x12, 0x34, 0x56, 0x78}
-	f := []byte{0x81}
-	if len(p) < 126 {
+	f := []byte{first}
+	switch {
+	case len(p) < 126:
 		f = append(f, 0x80|byte(len(p)))
-	} else {
+	case len(p) < 1<<16:
 		f = append(f, 0x80|126, byte(len(p)>>8), byte(len(p)))
+	default:
+		f = append(f, 0x80|127)
+		for s := 56; s >= 0; s -= 8 {
+			f = append(f, byte(uint64(len(p))>>s))
+		}
 	}
 	f = append(f, key...)
 	for i, b := range p {
@@ -72,10 +82,18 @@ func readServerFrame(t *testing.T, r io.Reader) string {
 		t.Fatal(err)
 	}
 	n := int(h[1] & 0x7f)
-	if n == 126 {
+	switch n {
+	case 126:
 		var l [2]byte
 		io.ReadFull(r, l[:])
 		n = int(l[0])<<8 | int(l[1])
+	case 127:
+		var l [8]byte
+		io.ReadFull(r, l[:])
+		n = 0
+		for _, b := range l {
+			n = n<<8 | int(b)
+		}
 	}
 	p := make([]byte, n)
 	if _, err := io.ReadFull(r, p); err != nil {

@@ -1,0 +1,222 @@
+package echo
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Buffer sizes. An idle connection holds none of the pooled buffers: a
+// read borrows one only when bytes have arrived, and returns it once they
+// are consumed; a write borrows one for the length of a message.
+const (
+	// frameHeaderBuffer is the library's read buffer: it only stages frame
+	// headers and control frames. The library takes a hijacked reader as
+	// its own only when it is larger than 256 bytes.
+	frameHeaderBuffer = 264
+	// readBufSize is what one read system call may fill.
+	readBufSize = 8 << 10
+	// writeBufSize bounds the part of a message the library copies before
+	// writing; the rest goes out from the message itself in the same call.
+	writeBufSize = 4 << 10
+)
+
+var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// readBufsHeld counts read buffers held by connections (bytes waiting in
+// them), so tests can check that idle connections hold none.
+var readBufsHeld atomic.Int64
+
+// writeBufPool lends the library its write buffers (websocket.BufferPool).
+var writeBufPool = &syncBufferPool{}
+
+type syncBufferPool struct{ sync.Pool }
+
+func (p *syncBufferPool) Get() any  { return p.Pool.Get() }
+func (p *syncBufferPool) Put(b any) { p.Pool.Put(b) }
+
+var _ websocket.BufferPool = writeBufPool
+
+// pooledHijacker hands the WebSocket library a pooledConn instead of the raw
+// connection, and moves any frames the client sent right behind its
+// handshake (already in net/http's buffer) into it.
+type pooledHijacker struct{ http.ResponseWriter }
+
+func (w pooledHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	pc := newPooledConn(conn)
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		pc.keep(early)
+	}
+	// The library reads through this small reader (see awaitData) and
+	// writes its handshake answer with brw's write buffer, then lets it go.
+	pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
+	return pc, bufio.NewReadWriter(pc.frames, brw.Writer), nil
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w pooledHijacker) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// pooledConn is a connection whose reads go through a buffer borrowed from
+// readBufPool only while unread bytes are waiting in it. It also applies the
+// message deadline lazily: only when a read inside a message would block.
+type pooledConn struct {
+	net.Conn
+	waiter readWaiter    // nil: reads block holding a buffer (no readiness wait here)
+	frames *bufio.Reader // the library's reader on top of this one
+
+	buf     *[]byte // the borrowed buffer; nil when nothing is pending
+	pending []byte  // unread bytes in *buf
+
+	msgTimeout time.Duration // > 0 while a message is being read
+	armed      bool          // the read deadline is set for this message
+}
+
+// readWaiter waits until the socket is readable and only then borrows a
+// buffer from readBufPool and reads into it (see waitread_unix.go).
+type readWaiter interface {
+	// readWhenReady reads once; n == 0 with a nil error is end of stream.
+	// When wait is false it does not block and returns errWouldBlock
+	// instead. On success buf holds the bytes and is the caller's to give back.
+	readWhenReady(wait bool) (buf *[]byte, n int, err error)
+}
+
+var errWouldBlock = errors.New("read would block")
+
+func newPooledConn(c net.Conn) *pooledConn {
+	return &pooledConn{Conn: c, waiter: newReadWaiter(c)}
+}
+
+// keep stores bytes that arrived before the connection was handed over
+// (at most net/http's read buffer) as pending.
+func (c *pooledConn) keep(p []byte) {
+	if len(p) > readBufSize {
+		c.pending = bytes.Clone(p)
+		return
+	}
+	buf := readBufPool.Get().(*[]byte)
+	c.hold(buf, copy(*buf, p))
+}
+
+// hold keeps buf, whose first n bytes are unread, until they are consumed.
+func (c *pooledConn) hold(buf *[]byte, n int) {
+	c.buf, c.pending = buf, (*buf)[:n]
+	readBufsHeld.Add(1)
+}
+
+func (c *pooledConn) release() {
+	if c.buf != nil {
+		readBufPool.Put(c.buf)
+		c.buf, c.pending = nil, nil
+		readBufsHeld.Add(-1)
+	}
+}
+
+func (c *pooledConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if len(c.pending) == 0 {
+		c.release()
+		if len(p) >= readBufSize { // a big read needs no staging buffer
+			if err := c.armForBlockingRead(); err != nil {
+				return 0, err
+			}
+			return c.Conn.Read(p)
+		}
+		if err := c.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	if len(c.pending) == 0 {
+		c.release()
+	}
+	return n, nil
+}
+
+// fill reads what the socket has into a borrowed buffer.
+func (c *pooledConn) fill() error {
+	if c.waiter == nil {
+		if err := c.armForBlockingRead(); err != nil {
+			return err
+		}
+		buf := readBufPool.Get().(*[]byte)
+		n, err := c.Conn.Read(*buf)
+		if n > 0 {
+			c.hold(buf, n)
+			return nil
+		}
+		readBufPool.Put(buf)
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+	buf, n, err := c.waiter.readWhenReady(c.msgTimeout == 0 || c.armed)
+	if err == errWouldBlock { // inside a message: now the deadline matters
+		if err = c.armForBlockingRead(); err != nil {
+			return err
+		}
+		buf, n, err = c.waiter.readWhenReady(true)
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return io.EOF
+	}
+	c.hold(buf, n)
+	return nil
+}
+
+// awaitData returns once a message's bytes are at hand, in the library's
+// reader or here. Called at the top of the echo loop, it parks the
+// goroutine only a few frames deep: a connection that has not spoken yet
+// then never outgrows the runtime's smallest stack (2 KiB); parked inside
+// the library's frame reader the stack would grow to 4 KiB at once.
+func (c *pooledConn) awaitData() error {
+	if len(c.pending) > 0 || c.frames.Buffered() > 0 {
+		return nil
+	}
+	return c.fill()
+}
+
+// beginMessage bounds the reads of the message that has just begun by
+// timeout; the deadline is only set if one of them has to wait.
+func (c *pooledConn) beginMessage(timeout time.Duration) {
+	c.msgTimeout = timeout
+}
+
+// armForBlockingRead sets the message deadline before a read that may block
+// inside a message, once per message.
+func (c *pooledConn) armForBlockingRead() error {
+	if c.msgTimeout == 0 || c.armed {
+		return nil
+	}
+	c.armed = true
+	return c.Conn.SetReadDeadline(time.Now().Add(c.msgTimeout))
+}
+
+// endMessage clears the message deadline if it was set.
+func (c *pooledConn) endMessage() error {
+	c.msgTimeout = 0
+	if !c.armed {
+		return nil
+	}
+	c.armed = false
+	return c.Conn.SetReadDeadline(time.Time{})
+}

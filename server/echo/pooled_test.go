@@ -1,0 +1,72 @@
+package echo
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
+)
+
+func newTestServer(t *testing.T, opts Options) *httptest.Server {
+	t.Helper()
+	opts.Logger = slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(New(opts))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Connections that have exchanged messages of every size (pipelined, larger
+// than a read buffer) and then fall silent hold no read buffer.
+func TestIdleConnectionsHoldNoReadBuffer(t *testing.T) {
+	srv := newTestServer(t, Options{PingInterval: -1})
+	want := []string{"a", string(bytes.Repeat([]byte("b"), 300)), string(bytes.Repeat([]byte("c"), 3*readBufSize+5))}
+	var batch bytes.Buffer
+	for _, m := range want {
+		batch.Write(maskedFrame(0x82, []byte(m)))
+	}
+	for range 20 {
+		c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+		if _, err := c.Write(batch.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if got := readServerFrame(t, br); got != w {
+				t.Fatalf("echo: got %d bytes, want %d", len(got), len(w))
+			}
+		}
+	}
+	// Each connection is now parked waiting for its next message; the last
+	// release happens just before that, so give the goroutines a moment.
+	for i := 0; readBufsHeld.Load() != 0; i++ {
+		if i == 200 {
+			t.Fatalf("%d read buffers still held by 20 idle connections", readBufsHeld.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The message timeout starts when a message does: a client may stay silent
+// between messages far longer, and a message trickling in within the
+// timeout is echoed whole.
+func TestMessageTimeoutOnlyCoversAMessage(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	srv := newTestServer(t, Options{PingInterval: -1, MessageTimeout: timeout})
+	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	msg := bytes.Repeat([]byte("slow"), 100)
+	for round := range 2 {
+		frame := maskedFrame(0x82, msg)
+		for _, part := range [][]byte{frame[:1], frame[1:5], frame[5:200], frame[200:]} {
+			if _, err := c.Write(part); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(timeout / 8)
+		}
+		if got := readServerFrame(t, br); got != string(msg) {
+			t.Fatalf("round %d: echo of %d bytes, want %d", round, len(got), len(msg))
+		}
+		time.Sleep(2 * timeout) // idle between messages: must not count
+	}
+}
