@@ -55,13 +55,17 @@ func closeAll(conns []*websocket.Conn) {
 type EchoResult struct {
 	MsgsPerSec float64
 	P50, P99   time.Duration
-	Errors     int
+	// CPUPerMsg is the server process's CPU time per echoed message (0 when
+	// not measured): a steadier figure than msg/s on a busy machine.
+	CPUPerMsg time.Duration
+	Errors    int
 }
 
 // echoTally accumulates one peer's rounds on one row.
 type echoTally struct {
 	lat     []time.Duration
 	elapsed time.Duration
+	cpu     time.Duration // the server's, over the measured windows
 	errs    []error
 }
 
@@ -74,6 +78,7 @@ func (t *echoTally) result() (EchoResult, error) {
 		return res, fmt.Errorf("%d connections failed: %w", len(t.errs), errors.Join(t.errs...))
 	}
 	res.MsgsPerSec = float64(len(t.lat)) / t.elapsed.Seconds()
+	res.CPUPerMsg = t.cpu / time.Duration(len(t.lat))
 	slices.Sort(t.lat)
 	res.P50 = t.lat[len(t.lat)*50/100]
 	res.P99 = t.lat[min(len(t.lat)*99/100, len(t.lat)-1)]
@@ -82,8 +87,9 @@ func (t *echoTally) result() (EchoResult, error) {
 
 // echoRound runs a closed loop on conns (each sends payload and waits for
 // its echo, again and again) for warm+dur, and adds the round trips that
-// completed within dur to t.
-func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, warm, dur time.Duration, t *echoTally) {
+// completed within dur to t, with the server's CPU time over dur when cpu
+// is not nil.
+func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, warm, dur time.Duration, cpu cpuClock, t *echoTally) {
 	const (
 		_ = iota // warming up
 		measuring
@@ -115,9 +121,13 @@ func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, war
 	sleep(ctx, warm)
 	phase.Store(measuring)
 	start := time.Now()
+	cpu0, cpuErr := cpu.read()
 	sleep(ctx, dur)
 	phase.Store(stopping)
 	t.elapsed += time.Since(start)
+	if cpu1, err := cpu.read(); err == nil && cpuErr == nil {
+		t.cpu += cpu1 - cpu0
+	}
 	// Unblock any worker stuck on a dead peer.
 	for _, c := range conns {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -144,8 +154,18 @@ func measureEcho(ctx context.Context, url string, n, size int, warm, dur time.Du
 	payload := make([]byte, size)
 	rand.Read(payload)
 	var t echoTally
-	echoRound(ctx, conns, payload, warm, dur, &t)
+	echoRound(ctx, conns, payload, warm, dur, nil, &t)
 	return t.result()
+}
+
+// cpuClock reads a server's CPU time; nil reads zero.
+type cpuClock func() (time.Duration, error)
+
+func (c cpuClock) read() (time.Duration, error) {
+	if c == nil {
+		return 0, nil
+	}
+	return c()
 }
 
 func roundTrip(c *websocket.Conn, payload, buf []byte) error {

@@ -168,7 +168,7 @@ func measureRow(ctx context.Context, peers []*peer, n, size int, pl plan) (Row, 
 	for round := range pl.rounds {
 		for k := range peers {
 			i := (k + round) % len(peers)
-			echoRound(ctx, conns[i], payload, warm, pl.dur, &tallies[i])
+			echoRound(ctx, conns[i], payload, warm, pl.dur, peers[i].cpuTime, &tallies[i])
 		}
 		if err := ctx.Err(); err != nil {
 			return row, err
@@ -206,6 +206,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	tw.Flush()
+	r.printCPU(w)
 
 	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections):\n", r.IdleConn)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -223,6 +224,34 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nPolicy requests (one connection each, in-band on the echo port): %.0f/s over %d requests\n",
 		r.Policy.PerSec, r.Policy.Count)
 	fmt.Fprintf(w, "(the peers serve no Flash policy; nothing to compare)\n\nRun took %s.\n", r.Took.Round(time.Second))
+}
+
+// printCPU writes each server's CPU time per echoed message, row by row.
+func (r *Report) printCPU(w io.Writer) {
+	fmt.Fprintf(w, "\nServer CPU time per echoed message (user + system, from /proc; lower is better):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"conns", "size"}
+	for _, p := range r.Peers {
+		head = append(head, p)
+	}
+	head = append(head, "best peer ÷ ours")
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, row := range r.Rows {
+		cells := []string{fmt.Sprint(row.Conns), size(row.Size)}
+		best := time.Duration(0)
+		for i, res := range row.Results {
+			cells = append(cells, fmt.Sprintf("%.1fµs", float64(res.CPUPerMsg)/float64(time.Microsecond)))
+			if i > 0 && res.CPUPerMsg > 0 && (best == 0 || res.CPUPerMsg < best) {
+				best = res.CPUPerMsg
+			}
+		}
+		ratio := "-"
+		if ours := row.Results[0].CPUPerMsg; ours > 0 && best > 0 {
+			ratio = fmt.Sprintf("%.2f×", float64(best)/float64(ours))
+		}
+		fmt.Fprintln(tw, strings.Join(append(cells, ratio), "\t")+"\t")
+	}
+	tw.Flush()
 }
 
 // ratios compares this server (index 0) with the best peer on the row:

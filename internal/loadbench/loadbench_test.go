@@ -3,6 +3,8 @@ package loadbench
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ func TestQuickRun(t *testing.T) {
 			t.Fatalf("row %d conns %d B: %d results", row.Conns, row.Size, len(row.Results))
 		}
 		for i, r := range row.Results {
-			if r.MsgsPerSec <= 0 || r.P50 <= 0 || r.P50 > r.P99 || r.Errors != 0 {
+			if r.MsgsPerSec <= 0 || r.P50 <= 0 || r.P50 > r.P99 || r.Errors != 0 || r.CPUPerMsg < 0 {
 				t.Errorf("%s, %d conns, %d B: %+v", rep.Peers[i], row.Conns, row.Size, r)
 			}
 		}
@@ -38,12 +40,32 @@ func TestQuickRun(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "idle connection", "Policy requests"} {
+	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "CPU time per echoed message", "idle connection", "Policy requests"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
 	t.Log("\n" + out.String())
+}
+
+// The CPU clock reads this test process's own figure, which must be
+// positive after some work and never run backwards.
+func TestCPUTime(t *testing.T) {
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{cmd: &exec.Cmd{Process: self}}
+	a, err := p.cpuTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	b, err := p.cpuTime()
+	if err != nil || b < a || b <= 0 {
+		t.Fatalf("cpu time %v then %v (%v)", a, b, err)
+	}
 }
 
 func TestListenAddr(t *testing.T) {

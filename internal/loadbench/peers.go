@@ -181,3 +181,27 @@ func (p *peer) rssBytes() (int64, error) {
 	}
 	return 0, errors.New("no VmRSS in /proc status")
 }
+
+// cpuTime is the CPU time (user + system) the peer's process has used, from
+// /proc (Linux; its clock ticks are USER_HZ, 100 per second).
+func (p *peer) cpuTime() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("reading CPU time (Linux /proc): %w", err)
+	}
+	// The command name in parentheses may hold spaces; fields follow it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, errors.New("malformed /proc stat")
+	}
+	var ticks int64
+	for _, field := range f[11:13] { // utime, stime
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("malformed /proc stat: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100), nil
+}
