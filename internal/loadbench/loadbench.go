@@ -46,7 +46,7 @@ func (o Options) plan() plan {
 		return plan{conns: []int{1, 10}, sizes: []int{32, 4096}, rounds: 2, warm: 20 * time.Millisecond, dur: 50 * time.Millisecond,
 			idleConns: 50, settle: 50 * time.Millisecond, policyCount: 200, policyWorker: 8}
 	}
-	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, rounds: 4, warm: 100 * time.Millisecond, dur: 500 * time.Millisecond,
+	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, rounds: 8, warm: 100 * time.Millisecond, dur: 250 * time.Millisecond,
 		idleConns: 1000, settle: 500 * time.Millisecond, policyCount: 10000, policyWorker: 32}
 }
 
