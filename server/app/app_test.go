@@ -35,7 +35,7 @@ import (
 
 // serverStacks names the server's own goroutines for leak checks.
 var serverStacks = []string{
-	"server/echo.(*Handler)", "server/sniff.(*Listener)", "server/policy.(*Server)",
+	"server/echo.", "server/sniff.(*Listener)", "server/policy.(*Server)",
 	"server/ruffleproxy.", "server/app.(*Server)",
 }
 
