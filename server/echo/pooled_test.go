@@ -10,18 +10,19 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
 
-func newTestServer(t *testing.T, opts Options) *httptest.Server {
-	t.Helper()
+func newTestServer(tb testing.TB, opts Options) (*httptest.Server, *Handler) {
+	tb.Helper()
 	opts.Logger = slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(New(opts))
-	t.Cleanup(srv.Close)
-	return srv
+	h := New(opts)
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv, h
 }
 
 // Connections that have exchanged messages of every size (pipelined, larger
 // than a read buffer) and then fall silent hold no read buffer.
 func TestIdleConnectionsHoldNoReadBuffer(t *testing.T) {
-	srv := newTestServer(t, Options{PingInterval: -1})
+	srv, _ := newTestServer(t, Options{PingInterval: -1})
 	want := []string{"a", string(bytes.Repeat([]byte("b"), 300)), string(bytes.Repeat([]byte("c"), 3*readBufSize+5))}
 	var batch bytes.Buffer
 	for _, m := range want {
@@ -53,7 +54,7 @@ func TestIdleConnectionsHoldNoReadBuffer(t *testing.T) {
 // timeout is echoed whole.
 func TestMessageTimeoutOnlyCoversAMessage(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	srv := newTestServer(t, Options{PingInterval: -1, MessageTimeout: timeout})
+	srv, _ := newTestServer(t, Options{PingInterval: -1, MessageTimeout: timeout})
 	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
 	msg := bytes.Repeat([]byte("slow"), 100)
 	for round := range 2 {
