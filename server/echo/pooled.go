@@ -74,7 +74,7 @@ func (w pooledHijacker) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // message deadline lazily: only when a read inside a message would block.
 type pooledConn struct {
 	net.Conn
-	waiter readWaiter    // nil: reads block holding a buffer (no readiness wait here)
+	waiter readWaiter    // nil when there is no socket to wait on (TLS): reads pass through
 	frames *bufio.Reader // the library's reader on top of this one
 
 	buf     *[]byte // the borrowed buffer; nil when nothing is pending
@@ -130,7 +130,10 @@ func (c *pooledConn) Read(p []byte) (int, error) {
 	}
 	if len(c.pending) == 0 {
 		c.release()
-		if len(p) >= readBufSize { // a big read needs no staging buffer
+		// With no readiness wait (TLS), a staging buffer would be held for
+		// as long as the read blocks, so reads go straight into p, as do big
+		// reads, which need no staging.
+		if c.waiter == nil || len(p) >= readBufSize {
 			if err := c.armForBlockingRead(); err != nil {
 				return 0, err
 			}
@@ -148,24 +151,9 @@ func (c *pooledConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// fill reads what the socket has into a borrowed buffer.
+// fill waits until the socket is readable, then reads what it has into a
+// borrowed buffer.
 func (c *pooledConn) fill() error {
-	if c.waiter == nil {
-		if err := c.armForBlockingRead(); err != nil {
-			return err
-		}
-		buf := readBufPool.Get().(*[]byte)
-		n, err := c.Conn.Read(*buf)
-		if n > 0 {
-			c.hold(buf, n)
-			return nil
-		}
-		readBufPool.Put(buf)
-		if err == nil {
-			err = io.ErrNoProgress
-		}
-		return err
-	}
 	buf, n, err := c.waiter.readWhenReady(c.msgTimeout == 0 || c.armed)
 	if err == errWouldBlock { // inside a message: now the deadline matters
 		if err = c.armForBlockingRead(); err != nil {
@@ -191,6 +179,10 @@ func (c *pooledConn) fill() error {
 func (c *pooledConn) awaitData() error {
 	if len(c.pending) > 0 || c.frames.Buffered() > 0 {
 		return nil
+	}
+	if c.waiter == nil {
+		_, err := c.frames.Peek(1)
+		return err
 	}
 	return c.fill()
 }

@@ -3,9 +3,12 @@ package echo
 import (
 	"bytes"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
@@ -69,5 +72,42 @@ func TestMessageTimeoutOnlyCoversAMessage(t *testing.T) {
 			t.Fatalf("round %d: echo of %d bytes, want %d", round, len(got), len(msg))
 		}
 		time.Sleep(2 * timeout) // idle between messages: must not count
+	}
+}
+
+// Over TLS there is no socket to wait on: reads pass straight through, so
+// an idle TLS connection holds no read buffer either, and pipelined and
+// large messages still come back whole.
+func TestTLSConnectionsEchoAndHoldNoReadBuffer(t *testing.T) {
+	h := New(Options{PingInterval: -1, Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	d := websocket.Dialer{TLSClientConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
+	url := "wss://" + srv.Listener.Addr().String() + "/"
+	msgs := [][]byte{[]byte("tls"), bytes.Repeat([]byte("L"), 3*readBufSize+1), []byte("after")}
+	for range 5 {
+		c, _, err := d.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for _, m := range msgs {
+			if err := c.WriteMessage(websocket.BinaryMessage, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, m := range msgs {
+			_, got, err := c.ReadMessage()
+			if err != nil || !bytes.Equal(got, m) {
+				t.Fatalf("echo of %d bytes: got %d bytes, %v", len(m), len(got), err)
+			}
+		}
+	}
+	for i := 0; readBufsHeld.Load() != 0; i++ {
+		if i == 200 {
+			t.Fatalf("%d read buffers held by idle TLS connections", readBufsHeld.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

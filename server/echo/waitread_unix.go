@@ -21,8 +21,8 @@ type rawWaiter struct {
 	err  error
 }
 
-// newReadWaiter returns nil when c exposes no socket (TLS, pipes): reads
-// then simply block holding a buffer.
+// newReadWaiter returns nil when c exposes no socket (TLS, pipes); reads
+// then go straight to c.
 func newReadWaiter(c net.Conn) readWaiter {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
