@@ -101,7 +101,6 @@ func New(opts Options) *Handler {
 		WriteBufferPool: writeBufPool,
 		// The origin is checked in ServeHTTP, with logging.
 		CheckOrigin: func(*http.Request) bool { return true },
-		Error:       h.handshakeError,
 	}
 	return h
 }
@@ -160,12 +159,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.SetReadLimit(h.opts.MaxMessage)
 	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", c.Subprotocol())
 	go h.serveConn(c, r.RemoteAddr, h.startPinger(c, r.RemoteAddr))
-}
-
-// handshakeError answers a bad upgrade request (the library found it
-// malformed) with a plain-text status.
-func (h *Handler) handshakeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
-	http.Error(w, reason.Error(), status)
 }
 
 // serveConn echoes on c until it ends, then releases its slot. It runs on
