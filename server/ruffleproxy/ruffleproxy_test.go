@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/leakcheck"
+	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
 
 // handlerStacks names the handler's own frames, for the leak check.
@@ -238,4 +239,141 @@ func TestUnreachableTarget(t *testing.T) {
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal("dial hung")
 	}
+}
+
+// wantClose reads until the bridge closes ws and checks the close frame.
+func wantClose(t *testing.T, ctx context.Context, ws *websocket.Conn, code websocket.StatusCode, reason string) {
+	t.Helper()
+	for {
+		_, _, err := ws.Read(ctx)
+		if err == nil {
+			continue // data the target sent before the close
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != code || ce.Reason != reason {
+			t.Fatalf("want close %d %q, got %v", code, reason, err)
+		}
+		return
+	}
+}
+
+func TestTextMessageRefusedClosesTarget(t *testing.T) {
+	ctx := testCtx(t)
+	sawEOF := make(chan error, 1)
+	target := tcpServer(t, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.Copy(io.Discard, c)
+		sawEOF <- err
+	})
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte("text")); err != nil {
+		t.Fatal(err)
+	}
+	wantClose(t, ctx, ws, websocket.StatusUnsupportedData, "binary messages only")
+	if err := <-sawEOF; err != nil {
+		t.Fatalf("target saw %v, want a clean EOF", err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestTargetFailureSends1001(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, func(c net.Conn) {
+		// Wait for the client's byte, so the bridge is relaying, then reset.
+		c.Read(make([]byte, 1))
+		c.(*net.TCPConn).SetLinger(0)
+	})
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	wantClose(t, ctx, ws, websocket.StatusGoingAway, "target connection failed")
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestShutdownSends1001(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, echoTCP)
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewUnstartedServer(&Handler{Allow: []string{target}, Logger: slog.New(slog.DiscardHandler)})
+	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
+	srv.Start()
+	defer srv.Close()
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	// One round trip, so the relay is surely running when the server stops.
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	readN(t, ctx, ws, 1)
+	cancel()
+	wantClose(t, ctx, ws, websocket.StatusGoingAway, "server shutting down")
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+// shortCloseTimeout shortens the wait for a client's answering close.
+func shortCloseTimeout(t *testing.T) {
+	old := closeTimeout
+	closeTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { closeTimeout = old })
+}
+
+func TestClientThatNeverAnswersCloseIsDropped(t *testing.T) {
+	shortCloseTimeout(t)
+	target := tcpServer(t, func(c net.Conn) { c.Write([]byte("bye")) })
+	srv := bridge(t, target)
+	_, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target))
+	// Read "bye" and the close frame, never answer; the bridge must then
+	// end the connection itself (rawws's own deadline is 10 s).
+	_, err := io.Copy(io.Discard, br)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the bridge did not drop a client that never answered its close")
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestClientCloseWhileNotReading(t *testing.T) {
+	// The target floods, the client never reads and then sends a close: the
+	// bridge's writer is stuck on a full socket, and must still be freed.
+	stuck := make(chan struct{})
+	target := tcpServer(t, func(c net.Conn) {
+		buf := make([]byte, 64<<10)
+		signalled := false
+		for {
+			// A write that cannot finish within the deadline means every
+			// buffer on the way to the client is full.
+			if !signalled {
+				c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+			}
+			_, err := c.Write(buf)
+			var ne net.Error
+			if !signalled && errors.As(err, &ne) && ne.Timeout() {
+				signalled = true
+				c.SetWriteDeadline(time.Time{})
+				close(stuck)
+				continue
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	srv := bridge(t, target)
+	c, _ := rawws.Upgrade(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target))
+	select {
+	case <-stuck:
+	case <-testCtx(t).Done():
+		t.Fatal("the flood never filled the buffers")
+	}
+	// A masked close frame, code 1000, zero mask key.
+	if _, err := c.Write([]byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}); err != nil {
+		t.Fatal(err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
 }
