@@ -206,6 +206,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	tw.Flush()
+	fmt.Fprintln(w, r.goalLine())
 	r.printCPU(w)
 
 	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections):\n", r.IdleConn)
@@ -219,7 +220,8 @@ func (r *Report) Print(w io.Writer) {
 	}
 	tw.Flush()
 	if best > 0 && r.IdleMem[0] > 0 {
-		fmt.Fprintf(w, "best peer ÷ ours: %.2f× (above 1 means we use less)\n", float64(best)/float64(r.IdleMem[0]))
+		q := float64(best) / float64(r.IdleMem[0])
+		fmt.Fprintf(w, "best peer ÷ ours: %.2f× (above 1 means we use less; goal ≥ %.1f×: %s)\n", q, Goal, verdict(q >= Goal))
 	}
 	fmt.Fprintf(w, "\nPolicy requests (one connection each, in-band on the echo port): %.0f/s over %d requests\n",
 		r.Policy.PerSec, r.Policy.Count)
@@ -254,22 +256,60 @@ func (r *Report) printCPU(w io.Writer) {
 	tw.Flush()
 }
 
+// Goal is the project's target: at least this multiple of the best peer's
+// throughput on every row.
+const Goal = 1.0
+
+// goalLine says on which rows this run met the throughput goal.
+func (r *Report) goalLine() string {
+	var missed []string
+	for _, row := range r.Rows {
+		if q := rateRatio(row.Results); q > 0 && q < Goal {
+			missed = append(missed, fmt.Sprintf("%d conns %s (%.2f×)", row.Conns, size(row.Size), q))
+		}
+	}
+	met := len(r.Rows) - len(missed)
+	line := fmt.Sprintf("Goal msg/s ≥ %.1f× the best peer: met on %d of %d rows in this run", Goal, met, len(r.Rows))
+	if len(missed) > 0 {
+		line += "; below on " + strings.Join(missed, ", ")
+	}
+	return line + "."
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "not met"
+}
+
+// rateRatio is this server's msg/s over the best peer's (0 when unknown).
+func rateRatio(res []EchoResult) float64 {
+	best := 0.0
+	for _, r := range res[1:] {
+		best = max(best, r.MsgsPerSec)
+	}
+	if best == 0 {
+		return 0
+	}
+	return res[0].MsgsPerSec / best
+}
+
 // ratios compares this server (index 0) with the best peer on the row:
 // throughput ours/best (higher is better) and p99 best/ours (higher is better).
 func ratios(res []EchoResult) []string {
 	if len(res) < 2 {
 		return []string{"-", "-"}
 	}
-	bestRate, bestP99 := 0.0, time.Duration(0)
+	bestP99 := time.Duration(0)
 	for _, r := range res[1:] {
-		bestRate = max(bestRate, r.MsgsPerSec)
 		if bestP99 == 0 || r.P99 < bestP99 {
 			bestP99 = r.P99
 		}
 	}
 	out := []string{"-", "-"}
-	if bestRate > 0 {
-		out[0] = fmt.Sprintf("%.2f×", res[0].MsgsPerSec/bestRate)
+	if q := rateRatio(res); q > 0 {
+		out[0] = fmt.Sprintf("%.2f×", q)
 	}
 	if res[0].P99 > 0 {
 		out[1] = fmt.Sprintf("%.2f×", float64(bestP99)/float64(res[0].P99))

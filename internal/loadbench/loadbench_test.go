@@ -40,7 +40,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "CPU time per echoed message", "idle connection", "Policy requests"} {
+	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "Goal msg/s", "CPU time per echoed message", "idle connection", "Policy requests"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -65,6 +65,22 @@ func TestCPUTime(t *testing.T) {
 	b, err := p.cpuTime()
 	if err != nil || b < a || b <= 0 {
 		t.Fatalf("cpu time %v then %v (%v)", a, b, err)
+	}
+}
+
+// The goal line names exactly the rows below the goal.
+func TestGoalLine(t *testing.T) {
+	res := func(ours, peer1, peer2 float64) []EchoResult {
+		return []EchoResult{{MsgsPerSec: ours}, {MsgsPerSec: peer1}, {MsgsPerSec: peer2}}
+	}
+	r := &Report{Rows: []Row{
+		{Conns: 1, Size: 32, Results: res(100, 90, 50)},
+		{Conns: 100, Size: 32, Results: res(95, 100, 50)},
+		{Conns: 100, Size: 64 << 10, Results: res(100, 100, 100)},
+	}}
+	want := "Goal msg/s ≥ 1.0× the best peer: met on 2 of 3 rows in this run; below on 100 conns 32 B (0.95×)."
+	if got := r.goalLine(); got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
 
