@@ -263,22 +263,30 @@ type pinger struct {
 
 func (p *pinger) tick() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.stopped {
+		p.mu.Unlock()
 		return
 	}
-	if p.awaiting {
+	unanswered := p.awaiting
+	p.awaiting = true
+	p.mu.Unlock()
+	if unanswered {
 		p.log.Debug("echo: pong not received in time, dropping", "remote", p.remote)
 		p.c.Close()
 		return
 	}
+	// Not under mu: the write may wait up to timeout behind a data write,
+	// and the reader's pong handler must not wait with it.
 	if err := p.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(p.timeout)); err != nil {
 		p.log.Debug("echo: ping failed, dropping", "remote", p.remote, "err", err)
 		p.c.Close()
 		return
 	}
-	p.awaiting = true
-	p.t.Reset(p.timeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped && p.awaiting { // the pong may already be back
+		p.t.Reset(p.timeout)
+	}
 }
 
 // pong runs on the connection's reading goroutine.

@@ -24,8 +24,9 @@ const (
 	frameHeaderBuffer = 264
 	// readBufSize is what one read system call may fill.
 	readBufSize = 8 << 10
-	// writeBufSize bounds the part of a message the library copies before
-	// writing; the rest goes out from the message itself in the same call.
+	// writeBufSize bounds the part of a message the library copies into a
+	// pooled buffer (with the frame header) before writing; the rest is
+	// written from the message itself, without a copy.
 	writeBufSize = 4 << 10
 )
 
@@ -35,15 +36,8 @@ var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); re
 // them), so tests can check that idle connections hold none.
 var readBufsHeld atomic.Int64
 
-// writeBufPool lends the library its write buffers (websocket.BufferPool).
-var writeBufPool = &syncBufferPool{}
-
-type syncBufferPool struct{ sync.Pool }
-
-func (p *syncBufferPool) Get() any  { return p.Pool.Get() }
-func (p *syncBufferPool) Put(b any) { p.Pool.Put(b) }
-
-var _ websocket.BufferPool = writeBufPool
+// writeBufPool lends the library its write buffers.
+var writeBufPool websocket.BufferPool = new(sync.Pool)
 
 // pooledHijacker hands the WebSocket library a pooledConn instead of the raw
 // connection, and moves any frames the client sent right behind its
