@@ -1,12 +1,8 @@
 package echo
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
@@ -26,7 +22,7 @@ func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 		{"empty key", "Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n", ""},
 	}
 	for _, tc := range cases {
-		resp := rawUpgrade(t, addr, tc.headers)
+		_, _, resp := rawws.Request(t, addr, "/", tc.headers)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", tc.name, resp.StatusCode)
 		}
@@ -36,22 +32,4 @@ func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 	}
 	rawws.Upgrade(t, addr, "/") // fails the test unless it gets 101
 	waitActive(t, h, 1)
-}
-
-// rawUpgrade sends an upgrade request with the given extra header lines and
-// returns the answer.
-func rawUpgrade(t *testing.T, addr, headers string) *http.Response {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n", addr, headers)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
 }

@@ -47,6 +47,18 @@ func tcpServer(t *testing.T, serve func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
+// drainingTarget is a target that reads until the bridge closes its side and
+// then reports how reading ended (nil: a clean end of stream).
+func drainingTarget(t *testing.T) (addr string, ended <-chan error) {
+	done := make(chan error, 1)
+	addr = tcpServer(t, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.Copy(io.Discard, c)
+		done <- err
+	})
+	return addr, done
+}
+
 func echoTCP(c net.Conn) { io.Copy(c, c) }
 
 // bridge starts an HTTP server whose only handler is a bridge allowing allow.
@@ -182,12 +194,7 @@ func TestTargetCloseClosesWebSocket(t *testing.T) {
 
 func TestWebSocketCloseClosesTarget(t *testing.T) {
 	ctx := testCtx(t)
-	sawEOF := make(chan error, 1)
-	target := tcpServer(t, func(c net.Conn) {
-		c.SetReadDeadline(time.Now().Add(20 * time.Second))
-		_, err := io.Copy(io.Discard, c)
-		sawEOF <- err
-	})
+	target, sawEOF := drainingTarget(t)
 	srv := bridge(t, target)
 	ws := dial(t, ctx, bridgeURL(srv, target))
 	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
@@ -259,12 +266,7 @@ func wantClose(t *testing.T, ctx context.Context, ws *websocket.Conn, code webso
 
 func TestTextMessageRefusedClosesTarget(t *testing.T) {
 	ctx := testCtx(t)
-	sawEOF := make(chan error, 1)
-	target := tcpServer(t, func(c net.Conn) {
-		c.SetReadDeadline(time.Now().Add(20 * time.Second))
-		_, err := io.Copy(io.Discard, c)
-		sawEOF <- err
-	})
+	target, sawEOF := drainingTarget(t)
 	srv := bridge(t, target)
 	ws := dial(t, ctx, bridgeURL(srv, target))
 	defer ws.CloseNow()

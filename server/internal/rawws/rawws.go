@@ -15,18 +15,29 @@ import (
 // (closed when t ends, 10 s deadline) and a reader positioned after the 101 response.
 func Upgrade(t testing.TB, addr, path string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	c, br, resp := Request(t, addr, path, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("raw handshake: %v", resp.Status)
+	}
+	return c, br
+}
+
+// Request sends an upgrade request for path on addr with the given extra header lines (each
+// ending in CRLF) and returns the connection (closed when t ends, 10 s deadline), a reader
+// positioned after the response, and the response.
+func Request(t testing.TB, addr, path, headers string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, addr)
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n", path, addr, headers)
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("raw handshake: %v %v", resp, err)
+	if err != nil {
+		t.Fatalf("raw handshake: %v", err)
 	}
-	return c, br
+	return c, br, resp
 }
