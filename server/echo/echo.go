@@ -252,6 +252,9 @@ func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 	}
 	p := &pinger{c: c, interval: h.opts.PingInterval, timeout: h.opts.PingTimeout, log: h.opts.Logger, remote: remote}
 	c.SetPongHandler(func(string) error { p.pong(); return nil })
+	if pc, ok := c.NetConn().(*pooledConn); ok {
+		pc.onPong = p.pong // set before the reader starts
+	}
 	p.t = time.AfterFunc(p.interval, p.tick)
 	return p.stop
 }

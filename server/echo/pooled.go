@@ -36,6 +36,9 @@ var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); re
 // them), so tests can check that idle connections hold none.
 var readBufsHeld atomic.Int64
 
+// pongsTaken counts the pongs awaitData took in place of the library, for tests.
+var pongsTaken atomic.Int64
+
 // writeBufPool lends the library its write buffers.
 var writeBufPool websocket.BufferPool = new(sync.Pool)
 
@@ -76,6 +79,8 @@ type pooledConn struct {
 
 	msgTimeout time.Duration // > 0 while a message is being read
 	armed      bool          // the read deadline is set for this message
+
+	onPong func() // tells the pinger a pong came; nil when pings are off
 }
 
 // readWaiter waits until the socket is readable and only then borrows a
@@ -170,15 +175,62 @@ func (c *pooledConn) fill() error {
 // goroutine only a few frames deep: a connection that has not spoken yet
 // then never outgrows the runtime's smallest stack (2 KiB); parked inside
 // the library's frame reader the stack would grow to 4 KiB at once.
+//
+// The answers to our own pings are what would take an idle connection
+// there: the library reads a pong and then waits for the next frame inside
+// its frame reader. So when the bytes that arrived are nothing but whole
+// pong frames, awaitData takes them itself: it tells the pinger and drops
+// them, as the library would (a pong carries nothing to echo and needs no
+// answer, RFC 6455 §5.5.3). Any other byte, and everything after it, goes
+// to the library.
 func (c *pooledConn) awaitData() error {
-	if len(c.pending) > 0 || c.frames.Buffered() > 0 {
-		return nil
-	}
 	if c.waiter == nil {
+		if len(c.pending) > 0 || c.frames.Buffered() > 0 {
+			return nil
+		}
 		_, err := c.frames.Peek(1)
 		return err
 	}
-	return c.fill()
+	for {
+		if c.frames.Buffered() > 0 || len(c.pending) > 0 && !c.takePongs() {
+			return nil
+		}
+		if err := c.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// takePongs drops pending if it holds only whole pong frames and pings are
+// on, telling the pinger, and reports whether it did.
+func (c *pooledConn) takePongs() bool {
+	if c.onPong == nil || !onlyPongFrames(c.pending) {
+		return false
+	}
+	c.release()
+	c.onPong()
+	pongsTaken.Add(1)
+	return true
+}
+
+// onlyPongFrames reports whether b is one or more whole client pong frames
+// (RFC 6455 §5.2, §5.5.3: FIN set, no RSV bits, opcode 0xA, masked, payload
+// of at most 125 bytes), the checks the library makes on a pong.
+func onlyPongFrames(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for len(b) > 0 {
+		if len(b) < 2 || b[0] != 0x8A || b[1]&0x80 == 0 || b[1]&0x7F > 125 {
+			return false
+		}
+		n := 2 + 4 + int(b[1]&0x7F) // header, mask key, payload
+		if len(b) < n {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
 }
 
 // beginMessage bounds the reads of the message that has just begun by

@@ -1,0 +1,135 @@
+package echo
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
+)
+
+func TestOnlyPongFrames(t *testing.T) {
+	pong := maskedFrame(0x8A, []byte("p"))
+	cases := []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"one pong", pong, true},
+		{"empty pong", maskedFrame(0x8A, nil), true},
+		{"125-byte pong", maskedFrame(0x8A, make([]byte, 125)), true},
+		{"two pongs", append(bytes.Clone(pong), pong...), true},
+		{"nothing", nil, false},
+		{"pong cut short", pong[:len(pong)-1], false},
+		{"pong then a text frame", append(bytes.Clone(pong), maskedText([]byte("hi"))...), false},
+		{"pong then a byte", append(bytes.Clone(pong), 0x81), false},
+		{"ping", maskedFrame(0x89, []byte("p")), false},
+		{"close", maskedFrame(0x88, []byte{3, 232}), false},
+		{"text", maskedText([]byte("pong")), false},
+		{"pong without FIN", maskedFrame(0x0A, nil), false},
+		{"pong with RSV1", maskedFrame(0xCA, nil), false},
+		{"unmasked pong", []byte{0x8A, 0x01, 'p'}, false},
+		{"pong claiming 126 bytes", append([]byte{0x8A, 0x80 | 126, 0, 126, 1, 2, 3, 4}, make([]byte, 126)...), false},
+	}
+	for _, c := range cases {
+		if got := onlyPongFrames(c.b); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// FuzzOnlyPongFrames: whatever the bytes, a yes means they split exactly
+// into masked pong frames with FIN set and at most 125 bytes of payload.
+func FuzzOnlyPongFrames(f *testing.F) {
+	f.Add(maskedFrame(0x8A, []byte("p")))
+	f.Add(append(maskedFrame(0x8A, nil), maskedText([]byte("x"))...))
+	f.Add([]byte{0x8A, 0xFD})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !onlyPongFrames(b) {
+			return
+		}
+		frames := 0
+		for r := bytes.NewReader(b); r.Len() > 0; frames++ {
+			var h [6]byte
+			if _, err := io.ReadFull(r, h[:]); err != nil {
+				t.Fatalf("frame %d: short header in %x", frames, b)
+			}
+			if h[0] != 0x8A || h[1] < 0x80 || h[1]-0x80 > 125 {
+				t.Fatalf("frame %d: header %x is not a masked pong", frames, h[:2])
+			}
+			if _, err := r.Seek(int64(h[1]-0x80), io.SeekCurrent); err != nil || r.Len() < 0 {
+				t.Fatalf("frame %d: payload past the end of %x", frames, b)
+			}
+		}
+		if frames == 0 {
+			t.Fatal("yes for no frames")
+		}
+	})
+}
+
+// A silent client that answers our pings: its pongs are taken between
+// messages without the library, the pinger counts them (the connection
+// stays), and the next message is echoed.
+func TestPongsAreTakenWhileIdle(t *testing.T) {
+	const interval = 20 * time.Millisecond
+	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 200 * time.Millisecond})
+	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	before := pongsTaken.Load()
+	// 15 pings take longer than the ping timeout: unless the pongs taken
+	// reach the pinger, the connection is dropped.
+	for i := range 15 {
+		payload := readPing(t, br)
+		if _, err := c.Write(maskedFrame(0x8A, payload)); err != nil {
+			t.Fatalf("pong %d: %v", i, err)
+		}
+	}
+	if n := pongsTaken.Load() - before; n < 10 {
+		t.Fatalf("%d of 15 pongs taken between messages", n)
+	}
+	if h.Active() != 1 {
+		t.Fatal("the connection was dropped although it answered every ping")
+	}
+	if _, err := c.Write(maskedText([]byte("after the pongs"))); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		op, payload := readFrame(t, br)
+		if op == 0x9 { // a ping meanwhile: answer it and read on
+			c.Write(maskedFrame(0x8A, payload))
+			continue
+		}
+		if op != 0x1 || string(payload) != "after the pongs" {
+			t.Fatalf("got opcode %x %q, want the echo", op, payload)
+		}
+		return
+	}
+}
+
+// readPing reads server frames until a ping and returns its payload.
+func readPing(t *testing.T, br *bufio.Reader) []byte {
+	t.Helper()
+	for {
+		if op, payload := readFrame(t, br); op == 0x9 {
+			return payload
+		}
+	}
+}
+
+// readFrame reads one unmasked server frame with a payload under 126 bytes.
+func readFrame(t *testing.T, br *bufio.Reader) (opcode byte, payload []byte) {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	if h[1] > 125 {
+		t.Fatalf("unexpected frame header %x", h)
+	}
+	payload = make([]byte, h[1])
+	if _, err := io.ReadFull(br, payload); err != nil {
+		t.Fatal(err)
+	}
+	return h[0] & 0x0F, payload
+}
