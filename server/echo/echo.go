@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -167,6 +168,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // smallest stack (see pooledConn.awaitData).
 func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
 	err := h.echo(c)
+	if err == errMoved {
+		// Waiting with a stack grown by earlier messages: wait on a new one.
+		movedConns.Add(1)
+		go h.serveConn(c, remote, stopPing)
+		return
+	}
 	stopPing()
 	h.closed(c, remote, err)
 }
@@ -201,6 +208,9 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	c.Close()
 	h.wg.Done()
 }
+
+// movedConns counts connections moved to a fresh goroutine, for tests.
+var movedConns atomic.Int64
 
 // bufPool holds message buffers between messages, so an idle connection
 // holds none.
@@ -254,6 +264,7 @@ func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 	c.SetPongHandler(func(string) error { p.pong(); return nil })
 	if pc, ok := c.NetConn().(*pooledConn); ok {
 		pc.onPong = p.pong // set before the reader starts
+		p.pc = pc
 	}
 	p.t = time.AfterFunc(p.interval, p.tick)
 	return p.stop
@@ -263,6 +274,7 @@ func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 // when the last ping is still unanswered, drops the connection.
 type pinger struct {
 	c                 *websocket.Conn
+	pc                *pooledConn // nil if the library was given another connection
 	interval, timeout time.Duration
 	log               *slog.Logger
 	remote            string
@@ -286,6 +298,9 @@ func (p *pinger) tick() {
 		p.log.Debug("echo: pong not received in time, dropping", "remote", p.remote)
 		p.c.Close()
 		return
+	}
+	if p.pc != nil {
+		p.pc.nudge() // a reader idle since the last tick moves to a small stack
 	}
 	// Not under mu: the write may wait up to timeout behind a data write,
 	// and the reader's pong handler must not wait with it.

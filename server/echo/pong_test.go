@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
@@ -128,6 +131,99 @@ func readFrame(t *testing.T, br *bufio.Reader) (opcode byte, payload []byte) {
 		t.Fatalf("unexpected frame header %x", h)
 	}
 	payload = make([]byte, h[1])
+	if _, err := io.ReadFull(br, payload); err != nil {
+		t.Fatal(err)
+	}
+	return h[0] & 0x0F, payload
+}
+
+// A connection that has echoed messages and then waits is moved to a fresh
+// goroutine on the ping timer, and goes on echoing.
+func TestWaitingConnectionMovesAndStillEchoes(t *testing.T) {
+	srv, h := newTestServer(t, Options{PingInterval: 20 * time.Millisecond, PingTimeout: 2 * time.Second})
+	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	big := bytes.Repeat([]byte("m"), 70000)
+	echoOnce := func(msg []byte) {
+		t.Helper()
+		if _, err := c.Write(maskedFrame(0x82, msg)); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			op, payload := readAnyFrame(t, br)
+			if op == 0x9 {
+				c.Write(maskedFrame(0x8A, payload))
+				continue
+			}
+			if op != 0x2 || !bytes.Equal(payload, msg) {
+				t.Fatalf("got opcode %x with %d bytes, want the %d-byte echo", op, len(payload), len(msg))
+			}
+			return
+		}
+	}
+	echoOnce(big)
+	before := movedConns.Load()
+	for i := 0; movedConns.Load() == before; i++ {
+		if i == 100 {
+			t.Fatal("the waiting connection was not moved in 100 pings")
+		}
+		c.Write(maskedFrame(0x8A, readPing(t, br)))
+	}
+	echoOnce([]byte("after the move"))
+	echoOnce(big)
+	if h.Active() != 1 {
+		t.Fatalf("%d connections, want 1", h.Active())
+	}
+}
+
+// Nudges racing with a stream of messages (a ping timer of 1 ms) never cost
+// a message or the connection.
+func TestNudgesDoNotDisturbTraffic(t *testing.T) {
+	srv, _ := newTestServer(t, Options{PingInterval: time.Millisecond, PingTimeout: 5 * time.Second})
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Listener.Addr().String()+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	before := movedConns.Load()
+	for i := 0; i < 2000 || movedConns.Load()-before < 20; i++ {
+		if i == 20000 {
+			t.Fatalf("only %d moves in %d messages", movedConns.Load()-before, i)
+		}
+		msg := []byte(strconv.Itoa(i))
+		if i%100 == 0 {
+			time.Sleep(3 * time.Millisecond) // let it wait, so nudges find it waiting
+		}
+		if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		_, got, err := c.ReadMessage() // answers pings meanwhile
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: got %q, %v", i, got, err)
+		}
+	}
+}
+
+// readAnyFrame reads one unmasked, unfragmented server frame of any size.
+func readAnyFrame(t *testing.T, br *bufio.Reader) (opcode byte, payload []byte) {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	n := int(h[1] & 0x7f)
+	switch n {
+	case 126, 127:
+		l := make([]byte, map[int]int{126: 2, 127: 8}[n])
+		if _, err := io.ReadFull(br, l); err != nil {
+			t.Fatal(err)
+		}
+		n = 0
+		for _, b := range l {
+			n = n<<8 | int(b)
+		}
+	}
+	payload = make([]byte, n)
 	if _, err := io.ReadFull(br, payload); err != nil {
 		t.Fatal(err)
 	}

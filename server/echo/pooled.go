@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,7 +82,21 @@ type pooledConn struct {
 	armed      bool          // the read deadline is set for this message
 
 	onPong func() // tells the pinger a pong came; nil when pings are off
+
+	// Moving a connection that waits in awaitData to a fresh goroutine.
+	state   atomic.Int32 // busy, waiting or nudged
+	nudging sync.Mutex   // orders nudge's deadline before awaitData takes it back
 }
+
+// pooledConn.state values.
+const (
+	busy    = iota // reading or echoing a message
+	waiting        // waiting for bytes in awaitData
+	nudged         // nudge cut that wait short
+)
+
+// errMoved ends an awaitData that nudge cut short; nothing was read.
+var errMoved = errors.New("echo: waiting connection moved to a fresh goroutine")
 
 // readWaiter waits until the socket is readable and only then borrows a
 // buffer from readBufPool and reads into it (see waitread_unix.go).
@@ -195,10 +210,49 @@ func (c *pooledConn) awaitData() error {
 		if c.frames.Buffered() > 0 || len(c.pending) > 0 && !c.takePongs() {
 			return nil
 		}
-		if err := c.fill(); err != nil {
+		c.state.Store(waiting)
+		err := c.fill()
+		if !c.state.CompareAndSwap(waiting, busy) {
+			err = c.unnudge(err)
+		}
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// nudge cuts short the wait of a connection in awaitData, from any
+// goroutine, so that its goroutine hands over to a fresh one (errMoved).
+// A goroutine keeps the stack its busiest moment needed, 4 KiB or more
+// once it has echoed messages; the runtime shrinks a stack only when
+// almost none of it is in use, which a waiting reader never is, even a
+// few frames deep. Moving costs a goroutine start, so it is done on the
+// ping timer, not after every message.
+func (c *pooledConn) nudge() {
+	if c.waiter == nil {
+		return // TLS: no wait of ours to cut short
+	}
+	c.nudging.Lock()
+	defer c.nudging.Unlock()
+	if c.state.CompareAndSwap(waiting, nudged) {
+		c.Conn.SetReadDeadline(time.Unix(1, 0)) // the wait ends with a timeout
+	}
+}
+
+// unnudge takes back the deadline nudge set, before the library reads
+// anything (a timeout there would end the connection), and turns the
+// timeout that nudge caused into errMoved.
+func (c *pooledConn) unnudge(err error) error {
+	c.nudging.Lock() // nudge may still be setting the deadline
+	defer c.nudging.Unlock()
+	c.state.Store(busy)
+	if derr := c.Conn.SetReadDeadline(time.Time{}); derr != nil {
+		return derr
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errMoved
+	}
+	return err
 }
 
 // takePongs drops pending if it holds only whole pong frames and pings are
