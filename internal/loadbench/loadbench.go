@@ -232,10 +232,7 @@ func (r *Report) Print(w io.Writer) {
 func (r *Report) printCPU(w io.Writer) {
 	fmt.Fprintf(w, "\nServer CPU time per echoed message (user + system, from /proc; lower is better):\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := []string{"conns", "size"}
-	for _, p := range r.Peers {
-		head = append(head, p)
-	}
+	head := append([]string{"conns", "size"}, r.Peers...)
 	head = append(head, "best peer ÷ ours")
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, row := range r.Rows {

@@ -81,6 +81,7 @@ func writeZip(w io.Writer, members []member, mtime time.Time) error {
 		}
 		// Setting h.Modified would make archive/zip add an extended
 		// timestamp extra field; the legacy fields alone carry the time.
+		//lint:ignore SA1019 the deprecated fields are the point (see above)
 		h.ModifiedDate, h.ModifiedTime = date, clock
 		h.SetMode(m.mode)
 		fw, err := zw.CreateHeader(h)
