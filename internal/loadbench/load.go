@@ -58,12 +58,15 @@ type EchoResult struct {
 	// CPUPerMsg is the server process's CPU time per echoed message (0 when
 	// not measured): a steadier figure than msg/s on a busy machine.
 	CPUPerMsg time.Duration
-	Errors    int
+	// RoundRates is msg/s in each round, in round order.
+	RoundRates []float64
+	Errors     int
 }
 
 // echoTally accumulates one peer's rounds on one row.
 type echoTally struct {
 	lat     []time.Duration
+	rounds  []float64 // msg/s per round
 	elapsed time.Duration
 	cpu     time.Duration // the server's, over the measured windows
 	errs    []error
@@ -79,6 +82,7 @@ func (t *echoTally) result() (EchoResult, error) {
 	}
 	res.MsgsPerSec = float64(len(t.lat)) / t.elapsed.Seconds()
 	res.CPUPerMsg = t.cpu / time.Duration(len(t.lat))
+	res.RoundRates = t.rounds
 	slices.Sort(t.lat)
 	res.P50 = t.lat[len(t.lat)*50/100]
 	res.P99 = t.lat[min(len(t.lat)*99/100, len(t.lat)-1)]
@@ -124,7 +128,8 @@ func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, war
 	cpu0, cpuErr := cpu.read()
 	sleep(ctx, dur)
 	phase.Store(stopping)
-	t.elapsed += time.Since(start)
+	took := time.Since(start)
+	t.elapsed += took
 	if cpu1, err := cpu.read(); err == nil && cpuErr == nil {
 		t.cpu += cpu1 - cpu0
 	}
@@ -136,7 +141,9 @@ func echoRound(ctx context.Context, conns []*websocket.Conn, payload []byte, war
 	for _, c := range conns {
 		c.SetReadDeadline(time.Time{})
 	}
-	t.lat = append(t.lat, slices.Concat(lat...)...)
+	round := slices.Concat(lat...)
+	t.rounds = append(t.rounds, float64(len(round))/took.Seconds())
+	t.lat = append(t.lat, round...)
 	for _, e := range errs {
 		if e != nil {
 			t.errs = append(t.errs, e)

@@ -262,7 +262,11 @@ func (r *Report) goalLine() string {
 	var missed []string
 	for _, row := range r.Rows {
 		if q := rateRatio(row.Results); q > 0 && q < Goal {
-			missed = append(missed, fmt.Sprintf("%d conns %s (%.2f×)", row.Conns, size(row.Size), q))
+			m := fmt.Sprintf("%d conns %s (%.2f×", row.Conns, size(row.Size), q)
+			if lo, hi, ok := roundRatioRange(row.Results); ok {
+				m += fmt.Sprintf("; round by round %.2f–%.2f×", lo, hi)
+			}
+			missed = append(missed, m+")")
 		}
 	}
 	met := len(r.Rows) - len(missed)
@@ -271,6 +275,32 @@ func (r *Report) goalLine() string {
 		line += "; below on " + strings.Join(missed, ", ")
 	}
 	return line + "."
+}
+
+// roundRatioRange is the lowest and highest ratio of our msg/s to the best
+// peer's within a round, over the rounds of a row: how far the figure moves
+// from round to round on this machine.
+func roundRatioRange(res []EchoResult) (lo, hi float64, ok bool) {
+	for i, ours := range res[0].RoundRates {
+		best := 0.0
+		for _, p := range res[1:] {
+			if i < len(p.RoundRates) {
+				best = max(best, p.RoundRates[i])
+			}
+		}
+		if best == 0 {
+			continue
+		}
+		q := ours / best
+		if !ok || q < lo {
+			lo = q
+		}
+		if !ok || q > hi {
+			hi = q
+		}
+		ok = true
+	}
+	return lo, hi, ok
 }
 
 func verdict(met bool) string {

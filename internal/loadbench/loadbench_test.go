@@ -73,12 +73,15 @@ func TestGoalLine(t *testing.T) {
 	res := func(ours, peer1, peer2 float64) []EchoResult {
 		return []EchoResult{{MsgsPerSec: ours}, {MsgsPerSec: peer1}, {MsgsPerSec: peer2}}
 	}
+	below := res(95, 100, 50)
+	// Two rounds: 80 against 100 (the best that round), then 110 against 100.
+	below[0].RoundRates, below[1].RoundRates, below[2].RoundRates = []float64{80, 110}, []float64{100, 100}, []float64{40, 60}
 	r := &Report{Rows: []Row{
 		{Conns: 1, Size: 32, Results: res(100, 90, 50)},
-		{Conns: 100, Size: 32, Results: res(95, 100, 50)},
+		{Conns: 100, Size: 32, Results: below},
 		{Conns: 100, Size: 64 << 10, Results: res(100, 100, 100)},
 	}}
-	want := "Goal msg/s ≥ 1.0× the best peer: met on 2 of 3 rows in this run; below on 100 conns 32 B (0.95×)."
+	want := "Goal msg/s ≥ 1.0× the best peer: met on 2 of 3 rows in this run; below on 100 conns 32 B (0.95×; round by round 0.80–1.10×)."
 	if got := r.goalLine(); got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
