@@ -77,11 +77,12 @@ func FuzzOnlyPongFrames(f *testing.F) {
 // stays), and the next message is echoed.
 func TestPongsAreTakenWhileIdle(t *testing.T) {
 	const interval = 20 * time.Millisecond
-	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 200 * time.Millisecond})
+	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 2 * time.Second})
 	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
 	before := pongsTaken.Load()
-	// 15 pings take longer than the ping timeout: unless the pongs taken
-	// reach the pinger, the connection is dropped.
+	// The pinger sends its next ping only once the last one is answered:
+	// unless the pongs taken reach it, the second ping never comes and the
+	// connection is dropped at the timeout.
 	for i := range 15 {
 		payload := readPing(t, br)
 		if _, err := c.Write(maskedFrame(0x8A, payload)); err != nil {
