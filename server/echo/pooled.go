@@ -130,12 +130,13 @@ func (c *pooledConn) hold(buf *[]byte, n int) {
 	readBufsHeld.Add(1)
 }
 
+// release forgets pending and gives back the borrowed buffer, if any.
 func (c *pooledConn) release() {
 	if c.buf != nil {
 		readBufPool.Put(c.buf)
-		c.buf, c.pending = nil, nil
 		readBufsHeld.Add(-1)
 	}
+	c.buf, c.pending = nil, nil
 }
 
 func (c *pooledConn) Read(p []byte) (int, error) {
