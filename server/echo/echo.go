@@ -300,7 +300,7 @@ func (p *pinger) tick() {
 		return
 	}
 	if p.pc != nil {
-		p.pc.nudge() // a reader idle since the last tick moves to a small stack
+		p.pc.nudge() // a reader waiting between messages moves to a fresh, small stack
 	}
 	// Not under mu: the write may wait up to timeout behind a data write,
 	// and the reader's pong handler must not wait with it.
