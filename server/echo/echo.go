@@ -70,6 +70,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// goingAway is the close frame payload every client gets at shutdown.
+var goingAway = websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
+
 // controlTimeout bounds writing one control frame (ping, close), which waits
 // for a data write in progress to finish.
 const controlTimeout = 5 * time.Second
@@ -106,10 +109,9 @@ func New(opts Options) *Handler {
 	return h
 }
 
-// IsUpgrade reports whether r asks for a WebSocket.
-func IsUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
-}
+// IsUpgrade reports whether r asks for a WebSocket (Connection: upgrade and
+// Upgrade: websocket, as tokens in any case), by the library's own rule.
+func IsUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgrade(r) }
 
 // Active is the number of open WebSocket connections.
 func (h *Handler) Active() int {
@@ -153,7 +155,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.track(c) {
 		<-h.sem
-		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(controlTimeout))
+		c.WriteControl(websocket.CloseMessage, goingAway, time.Now().Add(controlTimeout))
 		c.Close()
 		return
 	}
@@ -345,7 +347,6 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 
-	goingAway := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 	for _, c := range conns {
 		go func() {
 			deadline, ok := ctx.Deadline()
@@ -369,15 +370,4 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	<-done
 	return errors.New("echo: shutdown deadline passed; remaining connections were dropped")
-}
-
-func headerHasToken(h http.Header, key, token string) bool {
-	for _, v := range h.Values(key) {
-		for _, t := range bytes.Split([]byte(v), []byte(",")) {
-			if string(bytes.ToLower(bytes.TrimSpace(t))) == token {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -77,27 +77,31 @@ func maskedFrame(first byte, p []byte) []byte {
 // readServerFrame reads one unmasked, unfragmented frame and returns its payload.
 func readServerFrame(t *testing.T, r io.Reader) string {
 	t.Helper()
+	_, p := readFrame(t, r)
+	return string(p)
+}
+
+// readFrame reads one unmasked server frame of any length (RFC 6455 §5.2).
+func readFrame(t *testing.T, r io.Reader) (opcode byte, payload []byte) {
+	t.Helper()
 	var h [2]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		t.Fatal(err)
 	}
-	n := int(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var l [2]byte
-		io.ReadFull(r, l[:])
-		n = int(l[0])<<8 | int(l[1])
-	case 127:
-		var l [8]byte
-		io.ReadFull(r, l[:])
+	n := uint64(h[1] & 0x7f)
+	if n >= 126 {
+		ext := make([]byte, map[uint64]int{126: 2, 127: 8}[n])
+		if _, err := io.ReadFull(r, ext); err != nil {
+			t.Fatal(err)
+		}
 		n = 0
-		for _, b := range l {
-			n = n<<8 | int(b)
+		for _, b := range ext {
+			n = n<<8 | uint64(b)
 		}
 	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(r, p); err != nil {
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
 		t.Fatal(err)
 	}
-	return string(p)
+	return h[0] & 0x0F, payload
 }

@@ -1,7 +1,7 @@
 package echo
 
 import (
-	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -96,19 +96,31 @@ func FuzzSelectSubprotocol(f *testing.F) {
 	})
 }
 
-// FuzzHeaderHasToken: a token is found only when some comma-separated
-// element of the header equals it, ignoring case and spaces.
-func FuzzHeaderHasToken(f *testing.F) {
-	f.Add("keep-alive, Upgrade", "upgrade")
-	f.Fuzz(func(t *testing.T, value, token string) {
-		h := http.Header{"Connection": {value}}
-		got := headerHasToken(h, "Connection", token)
-		want := false
-		for _, el := range strings.Split(value, ",") {
-			want = want || strings.ToLower(strings.TrimSpace(el)) == token
+// IsUpgrade decides which requests the echo endpoint takes: Connection and
+// Upgrade are token lists, matched in any case.
+func TestIsUpgrade(t *testing.T) {
+	cases := []struct {
+		connection, upgrade string
+		want                bool
+	}{
+		{"Upgrade", "websocket", true},
+		{"keep-alive, Upgrade", "WebSocket", true},
+		{"keep-alive,upgrade", "websocket", true},
+		{"keep-alive", "websocket", false},
+		{"Upgrade", "h2c", false},
+		{"", "", false},
+		{"upgrades", "websocket", false},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.connection != "" {
+			r.Header.Set("Connection", c.connection)
 		}
-		if got != want {
-			t.Fatalf("headerHasToken(%q, %q) = %v, want %v", value, token, got, want)
+		if c.upgrade != "" {
+			r.Header.Set("Upgrade", c.upgrade)
 		}
-	})
+		if got := IsUpgrade(r); got != c.want {
+			t.Errorf("Connection %q, Upgrade %q: %v, want %v", c.connection, c.upgrade, got, c.want)
+		}
+	}
 }

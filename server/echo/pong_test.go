@@ -121,23 +121,6 @@ func readPing(t *testing.T, br *bufio.Reader) []byte {
 	}
 }
 
-// readFrame reads one unmasked server frame with a payload under 126 bytes.
-func readFrame(t *testing.T, br *bufio.Reader) (opcode byte, payload []byte) {
-	t.Helper()
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		t.Fatal(err)
-	}
-	if h[1] > 125 {
-		t.Fatalf("unexpected frame header %x", h)
-	}
-	payload = make([]byte, h[1])
-	if _, err := io.ReadFull(br, payload); err != nil {
-		t.Fatal(err)
-	}
-	return h[0] & 0x0F, payload
-}
-
 // A connection that has echoed messages and then waits is moved to a fresh
 // goroutine on the ping timer, and goes on echoing.
 func TestWaitingConnectionMovesAndStillEchoes(t *testing.T) {
@@ -150,7 +133,7 @@ func TestWaitingConnectionMovesAndStillEchoes(t *testing.T) {
 			t.Fatal(err)
 		}
 		for {
-			op, payload := readAnyFrame(t, br)
+			op, payload := readFrame(t, br)
 			if op == 0x9 {
 				c.Write(maskedFrame(0x8A, payload))
 				continue
@@ -203,30 +186,4 @@ func TestNudgesDoNotDisturbTraffic(t *testing.T) {
 			t.Fatalf("message %d: got %q, %v", i, got, err)
 		}
 	}
-}
-
-// readAnyFrame reads one unmasked, unfragmented server frame of any size.
-func readAnyFrame(t *testing.T, br *bufio.Reader) (opcode byte, payload []byte) {
-	t.Helper()
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		t.Fatal(err)
-	}
-	n := int(h[1] & 0x7f)
-	switch n {
-	case 126, 127:
-		l := make([]byte, map[int]int{126: 2, 127: 8}[n])
-		if _, err := io.ReadFull(br, l); err != nil {
-			t.Fatal(err)
-		}
-		n = 0
-		for _, b := range l {
-			n = n<<8 | int(b)
-		}
-	}
-	payload = make([]byte, n)
-	if _, err := io.ReadFull(br, payload); err != nil {
-		t.Fatal(err)
-	}
-	return h[0] & 0x0F, payload
 }

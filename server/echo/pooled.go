@@ -33,9 +33,10 @@ const (
 
 var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
-// readBufsHeld counts read buffers held by connections (bytes waiting in
-// them), so tests can check that idle connections hold none.
-var readBufsHeld atomic.Int64
+// heldDelta, when tests set it, hears each read buffer a connection takes
+// (+1) or gives back (-1), so they can check that idle connections hold
+// none; a shared counter would cost every message two contended atomics.
+var heldDelta func(int64)
 
 // pongsTaken counts the pongs awaitData took in place of the library, for tests.
 var pongsTaken atomic.Int64
@@ -127,14 +128,18 @@ func (c *pooledConn) keep(p []byte) {
 // hold keeps buf, whose first n bytes are unread, until they are consumed.
 func (c *pooledConn) hold(buf *[]byte, n int) {
 	c.buf, c.pending = buf, (*buf)[:n]
-	readBufsHeld.Add(1)
+	if heldDelta != nil {
+		heldDelta(1)
+	}
 }
 
 // release forgets pending and gives back the borrowed buffer, if any.
 func (c *pooledConn) release() {
 	if c.buf != nil {
 		readBufPool.Put(c.buf)
-		readBufsHeld.Add(-1)
+		if heldDelta != nil {
+			heldDelta(-1)
+		}
 	}
 	c.buf, c.pending = nil, nil
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,11 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
+
+// readBufsHeld counts the read buffers connections hold (see heldDelta).
+var readBufsHeld atomic.Int64
+
+func init() { heldDelta = func(d int64) { readBufsHeld.Add(d) } }
 
 func newTestServer(tb testing.TB, opts Options) (*httptest.Server, *Handler) {
 	tb.Helper()
