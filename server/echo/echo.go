@@ -228,31 +228,40 @@ const maxPooled = 256 << 10
 func (h *Handler) echo(c *websocket.Conn) error {
 	// Always a *pooledConn: pooledHijacker made it.
 	pc := c.NetConn().(*pooledConn)
+	if pc.echoOne == nil { // made once, not on every move to a fresh goroutine
+		pc.echoOne = func() error { return h.echoMessage(c, pc) }
+	}
 	for {
+		// Messages that arrive whole are echoed inside awaitData.
 		if err := pc.awaitData(); err != nil {
 			return err
 		}
-		typ, rd, err := c.NextReader()
-		if err != nil {
-			return err
-		}
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		pc.beginMessage(h.opts.MessageTimeout)
-		_, err = buf.ReadFrom(rd)
-		if err == nil {
-			err = pc.endMessage()
-		}
-		if err == nil {
-			err = c.WriteMessage(typ, buf.Bytes())
-		}
-		if buf.Cap() <= maxPooled {
-			bufPool.Put(buf)
-		}
-		if err != nil {
+		if err := h.echoMessage(c, pc); err != nil {
 			return err
 		}
 	}
+}
+
+// echoMessage reads the next message and writes it back.
+func (h *Handler) echoMessage(c *websocket.Conn, pc *pooledConn) error {
+	typ, rd, err := c.NextReader()
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	pc.beginMessage(h.opts.MessageTimeout)
+	_, err = buf.ReadFrom(rd)
+	if err == nil {
+		err = pc.endMessage()
+	}
+	if err == nil {
+		err = c.WriteMessage(typ, buf.Bytes())
+	}
+	if buf.Cap() <= maxPooled {
+		bufPool.Put(buf)
+	}
+	return err
 }
 
 // startPinger pings c every PingInterval and drops it when the pong does not

@@ -41,6 +41,10 @@ var heldDelta func(int64)
 // pongsTaken counts the pongs awaitData took in place of the library, for tests.
 var pongsTaken atomic.Int64
 
+// wouldBlockHook, when tests set it, hears each read(2) that found the
+// socket empty while a connection waited between messages.
+var wouldBlockHook func()
+
 // writeBufPool lends the library its write buffers.
 var writeBufPool websocket.BufferPool = new(sync.Pool)
 
@@ -84,6 +88,13 @@ type pooledConn struct {
 
 	onPong func() // tells the pinger a pong came; nil when pings are off
 
+	// echoOne reads one message through the library and answers it; set
+	// by the handler. awaitData runs it in the poller's callback while a
+	// whole message is at hand (see gotBetweenMessages).
+	echoOne    func() error
+	bufferOnly bool                                   // echoOne is running there: reads must not touch the socket
+	gotBetween func(buf *[]byte, n int) (bool, error) // gotBetweenMessages, bound once
+
 	// Moving a connection that waits in awaitData to a fresh goroutine.
 	state   atomic.Int32 // busy, waiting or nudged
 	nudging sync.Mutex   // orders nudge's deadline before awaitData takes it back
@@ -99,6 +110,11 @@ const (
 // errMoved ends an awaitData that nudge cut short; nothing was read.
 var errMoved = errors.New("echo: waiting connection moved to a fresh goroutine")
 
+// errNotBuffered would mean wholeMessage said a message was all there when
+// the library needed more of it: a bug, which ends the connection rather
+// than block in the poller's callback.
+var errNotBuffered = errors.New("echo: the library read past the bytes at hand while echoing in the poller callback")
+
 // readWaiter waits until the socket is readable and only then borrows a
 // buffer from readBufPool and reads into it (see waitread_unix.go).
 type readWaiter interface {
@@ -106,12 +122,18 @@ type readWaiter interface {
 	// When wait is false it does not block and returns errWouldBlock
 	// instead. On success buf holds the bytes and is the caller's to give back.
 	readWhenReady(wait bool) (buf *[]byte, n int, err error)
+	// readLoop waits and reads as readWhenReady(true) does, handing each
+	// read's buffer to got, until got returns false or an error; end of
+	// stream is io.EOF.
+	readLoop(got func(buf *[]byte, n int) (more bool, err error)) error
 }
 
 var errWouldBlock = errors.New("read would block")
 
 func newPooledConn(c net.Conn) *pooledConn {
-	return &pooledConn{Conn: c, waiter: newReadWaiter(c)}
+	pc := &pooledConn{Conn: c, waiter: newReadWaiter(c)}
+	pc.gotBetween = pc.gotBetweenMessages
+	return pc
 }
 
 // keep stores bytes that arrived before the connection was handed over
@@ -150,6 +172,9 @@ func (c *pooledConn) Read(p []byte) (int, error) {
 	}
 	if len(c.pending) == 0 {
 		c.release()
+		if c.bufferOnly {
+			return 0, errNotBuffered
+		}
 		// With no readiness wait (TLS), a staging buffer would be held for
 		// as long as the read blocks, so reads go straight into p, as do big
 		// reads, which need no staging.
@@ -192,7 +217,9 @@ func (c *pooledConn) fill() error {
 }
 
 // awaitData returns once a message's bytes are at hand, in the library's
-// reader or here. Called at the top of the echo loop, it parks the
+// reader or here; while they arrive whole, it echoes them itself, in the
+// poller's callback (see gotBetweenMessages). Called at the top of the echo
+// loop, it parks the
 // goroutine only a few frames deep: a connection that has not spoken yet
 // then never outgrows the runtime's smallest stack (2 KiB); parked inside
 // the library's frame reader the stack would grow to 4 KiB at once.
@@ -217,7 +244,7 @@ func (c *pooledConn) awaitData() error {
 			return nil
 		}
 		c.state.Store(waiting)
-		err := c.fill()
+		err := c.waiter.readLoop(c.gotBetween)
 		if !c.state.CompareAndSwap(waiting, busy) {
 			err = c.unnudge(err)
 		}
@@ -225,6 +252,87 @@ func (c *pooledConn) awaitData() error {
 			return err
 		}
 	}
+}
+
+// gotBetweenMessages takes the bytes awaitData read. Whole pong frames are
+// taken as awaitData says. While the bytes at hand hold a whole message,
+// echoOne answers it right here, in the poller's callback: the read that
+// follows an echo then goes on in the same RawConn.Read call, where a read
+// that emptied the socket needs no second read(2) just to learn that it is
+// empty (see drainedReadMeansEmpty). That is one system call of the three
+// a small echo otherwise costs. Part of a message, or a ping alone, goes
+// to the library outside (false), where it may wait for the rest.
+func (c *pooledConn) gotBetweenMessages(buf *[]byte, n int) (more bool, err error) {
+	c.hold(buf, n)
+	if c.takePongs() {
+		return true, nil
+	}
+	for c.echoOne != nil && c.wholeMessageAtHand() {
+		c.bufferOnly = true
+		err = c.echoOne()
+		c.bufferOnly = false
+		if err != nil {
+			return false, err
+		}
+	}
+	return c.frames.Buffered() == 0 && len(c.pending) == 0, nil
+}
+
+// wholeMessageAtHand reports whether the library's reader and pending
+// together hold a whole message (see wholeMessage).
+func (c *pooledConn) wholeMessageAtHand() bool {
+	inLibrary, _ := c.frames.Peek(c.frames.Buffered())
+	return wholeMessage(inLibrary, c.pending)
+}
+
+// wholeMessage reports whether the bytes a and then b begin with whole
+// frames up to the end of a data message (a data frame with FIN set) or of
+// a close frame: everything the library reads to deliver that message or
+// to end the connection, so it can do so without waiting for more bytes.
+// Only the frames' lengths are read here (RFC 6455 §5.2: 7-bit length, or
+// 126 and 16 bits, or 127 and 64 bits; 4 more bytes when masked); whether
+// a frame is valid is for the library to say when it reads it.
+func wholeMessage(a, b []byte) bool {
+	at := func(i int) byte {
+		if i < len(a) {
+			return a[i]
+		}
+		return b[i-len(a)]
+	}
+	avail := len(a) + len(b)
+	for off := 0; avail-off >= 2; {
+		b0, b1 := at(off), at(off+1)
+		header, size := 2, uint64(b1&0x7F)
+		switch size {
+		case 126:
+			header += 2
+		case 127:
+			header += 8
+		}
+		if b1&0x80 != 0 {
+			header += 4
+		}
+		if avail-off < header {
+			return false
+		}
+		switch size {
+		case 126:
+			size = uint64(at(off+2))<<8 | uint64(at(off+3))
+		case 127:
+			size = 0
+			for i := range 8 {
+				size = size<<8 | uint64(at(off+2+i))
+			}
+		}
+		if size > uint64(avail-off-header) {
+			return false
+		}
+		off += header + int(size)
+		if op := b0 & 0x0F; op == websocket.CloseMessage || op < websocket.CloseMessage && b0&0x80 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // nudge cuts short the wait of a connection in awaitData, from any
