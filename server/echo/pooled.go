@@ -95,6 +95,8 @@ type pooledConn struct {
 	bufferOnly bool                                   // echoOne is running there: reads must not touch the socket
 	gotBetween func(buf *[]byte, n int) (bool, error) // gotBetweenMessages, bound once
 
+	writeDeadline time.Time // the last one set; the library's writes are serialised
+
 	// Moving a connection that waits in awaitData to a fresh goroutine.
 	state   atomic.Int32 // busy, waiting or nudged
 	nudging sync.Mutex   // orders nudge's deadline before awaitData takes it back
@@ -194,6 +196,30 @@ func (c *pooledConn) Read(p []byte) (int, error) {
 		c.release()
 	}
 	return n, nil
+}
+
+// SetWriteDeadline passes t on only when it changes: the library sets the
+// write deadline before every write, nearly always to the same zero time,
+// and each call takes the runtime poller's lock. The library calls it only
+// while holding its write lock, so writeDeadline needs no lock of its own.
+func (c *pooledConn) SetWriteDeadline(t time.Time) error {
+	if t.Equal(c.writeDeadline) {
+		return nil
+	}
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	c.writeDeadline = t
+	return nil
+}
+
+// SetDeadline keeps writeDeadline true.
+func (c *pooledConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetDeadline(t); err != nil {
+		return err
+	}
+	c.writeDeadline = t
+	return nil
 }
 
 // fill waits until the socket is readable, then reads what it has into a
