@@ -2,9 +2,13 @@ package echo
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,5 +119,38 @@ func TestTLSConnectionsEchoAndHoldNoReadBuffer(t *testing.T) {
 			t.Fatalf("%d read buffers held by idle TLS connections", readBufsHeld.Load())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The write deadline is passed on whenever it changes, however it was set
+// before (SetWriteDeadline skips only repeats of the current one).
+func TestWriteDeadlineFollowsEveryChange(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go io.Copy(io.Discard, b)
+	pc := newPooledConn(a)
+	past := time.Unix(1, 0)
+	steps := []struct {
+		set     func() error
+		timeout bool
+	}{
+		{func() error { return pc.SetWriteDeadline(time.Time{}) }, false},
+		{func() error { return pc.SetWriteDeadline(past) }, true},
+		{func() error { return pc.SetWriteDeadline(past) }, true},
+		{func() error { return pc.SetWriteDeadline(time.Time{}) }, false},
+		{func() error { return pc.SetDeadline(past) }, true},
+		{func() error { return pc.SetWriteDeadline(time.Time{}) }, false},
+		{func() error { return pc.SetDeadline(time.Time{}) }, false},
+		{func() error { return pc.SetWriteDeadline(past) }, true},
+	}
+	for i, s := range steps {
+		if err := s.set(); err != nil {
+			t.Fatal(err)
+		}
+		_, err := pc.Write([]byte("x"))
+		if timedOut := errors.Is(err, os.ErrDeadlineExceeded); timedOut != s.timeout || err != nil && !timedOut {
+			t.Fatalf("step %d: write error %v, want a timeout: %v", i, err, s.timeout)
+		}
 	}
 }
