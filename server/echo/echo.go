@@ -161,7 +161,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.SetReadLimit(h.opts.MaxMessage)
 	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", c.Subprotocol())
-	go h.serveConn(c, r.RemoteAddr, h.startPinger(c, r.RemoteAddr))
+	h.rest(c, r.RemoteAddr, h.startPinger(c, r.RemoteAddr))
+}
+
+// rest lets c wait for its next bytes without a goroutine when it can: the
+// idle poller starts one when bytes arrive (or when c is closed). A silent
+// connection then costs no stack at all. Otherwise c waits on a fresh
+// goroutine, whose stack is the runtime's smallest.
+func (h *Handler) rest(c *websocket.Conn, remote string, stopPing func()) {
+	pc := c.NetConn().(*pooledConn)
+	if pc.canPark() {
+		wake := func() {
+			pc.fromIdle = true
+			go h.serveConn(c, remote, stopPing)
+		}
+		if pc.idle.Park(pc.fd, wake) == nil {
+			return
+		}
+	}
+	go h.serveConn(c, remote, stopPing)
 }
 
 // serveConn echoes on c until it ends, then releases its slot. It runs on
@@ -170,10 +188,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // smallest stack (see pooledConn.awaitData).
 func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
 	err := h.echo(c)
-	if err == errMoved {
-		// Waiting with a stack grown by earlier messages: wait on a new one.
+	if err == errMoved || err == errOnlyPongs {
+		// Waiting with a stack grown by earlier messages, or woken by pongs
+		// alone: wait without this goroutine.
 		movedConns.Add(1)
-		go h.serveConn(c, remote, stopPing)
+		h.rest(c, remote, stopPing)
 		return
 	}
 	stopPing()
@@ -277,7 +296,9 @@ func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
 		pc.onPong = p.pong // set before the reader starts
 		p.pc = pc
 	}
+	p.mu.Lock() // a short interval may fire before the assignment is done
 	p.t = time.AfterFunc(p.interval, p.tick)
+	p.mu.Unlock()
 	return p.stop
 }
 

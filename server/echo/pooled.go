@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/idlepoll"
 )
 
 // Buffer sizes. An idle connection holds none of the pooled buffers: a
@@ -97,6 +99,12 @@ type pooledConn struct {
 
 	writeDeadline time.Time // the last one set; the library's writes are serialised
 
+	// Waiting without a goroutine (see Handler.rest); idle is nil where
+	// that cannot be done (TLS, platforms without idlepoll).
+	idle     *idlepoll.Poller
+	fd       int
+	fromIdle bool // woken by idle: only pongs so far, so park again after them
+
 	// Moving a connection that waits in awaitData to a fresh goroutine.
 	state   atomic.Int32 // busy, waiting or nudged
 	nudging sync.Mutex   // orders nudge's deadline before awaitData takes it back
@@ -111,6 +119,10 @@ const (
 
 // errMoved ends an awaitData that nudge cut short; nothing was read.
 var errMoved = errors.New("echo: waiting connection moved to a fresh goroutine")
+
+// errOnlyPongs ends an awaitData woken from the idle poller by nothing but
+// pongs: the connection can go back to waiting without a goroutine.
+var errOnlyPongs = errors.New("echo: woken by pongs only")
 
 // errNotBuffered would mean wholeMessage said a message was all there when
 // the library needed more of it: a bug, which ends the connection rather
@@ -128,6 +140,8 @@ type readWaiter interface {
 	// read's buffer to got, until got returns false or an error; end of
 	// stream is io.EOF.
 	readLoop(got func(buf *[]byte, n int) (more bool, err error)) error
+	// sysfd is the socket's descriptor, for idlepoll.
+	sysfd() int
 }
 
 var errWouldBlock = errors.New("read would block")
@@ -135,7 +149,29 @@ var errWouldBlock = errors.New("read would block")
 func newPooledConn(c net.Conn) *pooledConn {
 	pc := &pooledConn{Conn: c, waiter: newReadWaiter(c)}
 	pc.gotBetween = pc.gotBetweenMessages
+	if pc.waiter != nil {
+		if idle, err := idlepoll.Default(); err == nil {
+			pc.idle, pc.fd = idle, pc.waiter.sysfd()
+		}
+	}
 	return pc
+}
+
+// canPark reports whether the connection can wait for its next bytes in
+// the idle poller: it has a socket to watch and nothing read but unused
+// (the poller only sees bytes still in the socket).
+func (c *pooledConn) canPark() bool {
+	return c.idle != nil && c.frames.Buffered() == 0 && len(c.pending) == 0
+}
+
+// Close releases the connection from the idle poller first, which starts
+// its goroutine again to see the connection end, and keeps the descriptor
+// from being closed (and its number reused) while still registered there.
+func (c *pooledConn) Close() error {
+	if c.idle != nil {
+		c.idle.Unpark(c.fd)
+	}
+	return c.Conn.Close()
 }
 
 // keep stores bytes that arrived before the connection was handed over
@@ -267,6 +303,7 @@ func (c *pooledConn) awaitData() error {
 	}
 	for {
 		if c.frames.Buffered() > 0 || len(c.pending) > 0 && !c.takePongs() {
+			c.fromIdle = false
 			return nil
 		}
 		c.state.Store(waiting)
@@ -291,8 +328,12 @@ func (c *pooledConn) awaitData() error {
 func (c *pooledConn) gotBetweenMessages(buf *[]byte, n int) (more bool, err error) {
 	c.hold(buf, n)
 	if c.takePongs() {
+		if c.fromIdle {
+			return false, errOnlyPongs
+		}
 		return true, nil
 	}
+	c.fromIdle = false
 	for c.echoOne != nil && c.wholeMessageAtHand() {
 		c.bufferOnly = true
 		err = c.echoOne()

@@ -43,6 +43,12 @@ func newReadWaiter(c net.Conn) readWaiter {
 	return w
 }
 
+func (w *rawWaiter) sysfd() int {
+	fd := -1
+	w.raw.Control(func(s uintptr) { fd = int(s) })
+	return fd
+}
+
 func (w *rawWaiter) readWhenReady(wait bool) (*[]byte, int, error) {
 	w.wait = wait
 	err := w.raw.Read(w.tryRead)
