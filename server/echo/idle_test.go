@@ -1,0 +1,134 @@
+//go:build linux
+
+package echo
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/idlepoll"
+	"github.com/web-socket-js/web-socket-js/server/internal/leakcheck"
+	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
+)
+
+// serveGoroutines counts goroutines serving an echo connection.
+func serveGoroutines() int { return len(leakcheck.Matching("echo.(*Handler).serveConn")) }
+
+func idlePoller(t *testing.T) *idlepoll.Poller {
+	t.Helper()
+	p, err := idlepoll.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i == 500 {
+			t.Fatalf("after 5 s: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Connections that have not spoken wait in the idle poller with no
+// goroutine; a message wakes one to echo, and closing from the client's
+// side takes the rest out of the poller.
+func TestSilentConnectionsHoldNoGoroutine(t *testing.T) {
+	idle := idlePoller(t)
+	srv, h := newTestServer(t, Options{PingInterval: -1})
+	addr := srv.Listener.Addr().String()
+	parked, serving := idle.Len(), serveGoroutines()
+	const n = 40
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i], _ = rawws.Upgrade(t, addr, "/")
+	}
+	waitActive(t, h, n)
+	eventually(t, "not every silent connection is in the idle poller", func() bool { return idle.Len() == parked+n })
+	if got := serveGoroutines(); got > serving {
+		t.Fatalf("%d goroutines serve %d silent connections", got-serving, n)
+	}
+
+	c, br := rawws.Upgrade(t, addr, "/")
+	eventually(t, "the new connection is not parked", func() bool { return idle.Len() == parked+n+1 })
+	if _, err := c.Write(maskedText([]byte("wake up"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := readServerFrame(t, br); got != "wake up" {
+		t.Fatalf("echo %q", got)
+	}
+
+	for _, c := range conns {
+		c.Close()
+	}
+	c.Close()
+	waitActive(t, h, 0)
+	eventually(t, "closed connections left in the idle poller", func() bool { return idle.Len() == parked })
+}
+
+// Shutdown reaches parked connections: each gets its 1001, and one whose
+// client never answers is closed at the deadline, which releases it from
+// the idle poller so that Shutdown can return.
+func TestShutdownReleasesParkedConnections(t *testing.T) {
+	idle := idlePoller(t)
+	srv, h := newTestServer(t, Options{PingInterval: -1})
+	addr := srv.Listener.Addr().String()
+	parked := idle.Len()
+	const n = 10
+	readers := make([]func() (byte, []byte), n)
+	for i := range readers {
+		_, br := rawws.Upgrade(t, addr, "/")
+		readers[i] = func() (byte, []byte) { return readFrame(t, br) }
+	}
+	eventually(t, "silent connections not parked", func() bool { return idle.Len() == parked+n })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.Shutdown(ctx) }()
+	for i, read := range readers { // the clients read the 1001 but never answer it
+		if op, p := read(); op != 0x8 || len(p) < 2 || int(p[0])<<8|int(p[1]) != 1001 {
+			t.Fatalf("client %d: frame %x %q, want close 1001", i, op, p)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not return: parked connections were not released")
+	}
+	if h.Active() != 0 || idle.Len() != parked {
+		t.Fatalf("%d connections active, %d parked after Shutdown", h.Active(), idle.Len()-parked)
+	}
+}
+
+// A silent client that answers pings goes back to the idle poller right
+// after each pong, not at the next ping tick (which would also park it).
+func TestPongsLeaveTheConnectionParked(t *testing.T) {
+	const interval = 800 * time.Millisecond
+	idle := idlePoller(t)
+	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 5 * time.Second})
+	parked, serving := idle.Len(), serveGoroutines()
+	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	for i := range 2 {
+		ping := readPing(t, br)
+		taken := pongsTaken.Load()
+		if _, err := c.Write(maskedFrame(0x8A, ping)); err != nil {
+			t.Fatalf("pong %d: %v", i, err)
+		}
+		eventually(t, "the pong was not taken", func() bool { return pongsTaken.Load() > taken })
+		for j := 0; idle.Len() != parked+1 || serveGoroutines() > serving; j++ {
+			if j == 40 { // 400 ms, half the time to the next tick
+				t.Fatalf("pong %d: the connection kept its goroutine after the pong", i)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if h.Active() != 1 {
+		t.Fatal("the connection was dropped although it answered every ping")
+	}
+}
