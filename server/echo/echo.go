@@ -184,7 +184,8 @@ func (h *Handler) rest(c *websocket.Conn, remote string, stopPing func()) {
 
 // serveConn echoes on c until it ends, then releases its slot. It runs on
 // a fresh goroutine; everything it does before the first message arrives
-// is kept shallow, so a connection that stays silent keeps the runtime's
+// is kept shallow, so a connection that waits on its goroutine (where there
+// is no idle poller, or until the next ping tick) keeps the runtime's
 // smallest stack (see pooledConn.awaitData).
 func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
 	err := h.echo(c)
@@ -332,7 +333,7 @@ func (p *pinger) tick() {
 		return
 	}
 	if p.pc != nil {
-		p.pc.nudge() // a reader waiting between messages moves to a fresh, small stack
+		p.pc.nudge() // a reader waiting between messages leaves its goroutine (see Handler.rest)
 	}
 	// Not under mu: the write may wait up to timeout behind a data write,
 	// and the reader's pong handler must not wait with it.

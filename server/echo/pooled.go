@@ -403,7 +403,8 @@ func wholeMessage(a, b []byte) bool {
 }
 
 // nudge cuts short the wait of a connection in awaitData, from any
-// goroutine, so that its goroutine hands over to a fresh one (errMoved).
+// goroutine, so that it leaves its goroutine (errMoved) for the idle
+// poller, or for a fresh goroutine where there is none (Handler.rest).
 // A goroutine keeps the stack its busiest moment needed, 4 KiB or more
 // once it has echoed messages; the runtime shrinks a stack only when
 // almost none of it is in use, which a waiting reader never is, even a
