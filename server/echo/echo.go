@@ -87,6 +87,8 @@ type Handler struct {
 	mu       sync.Mutex
 	conns    map[*websocket.Conn]struct{}
 	shutting bool
+
+	serving atomic.Int64 // connections with a goroutine (the rest wait in the idle poller)
 }
 
 // New returns a Handler with opts (zero fields → defaults).
@@ -188,7 +190,9 @@ func (h *Handler) rest(c *websocket.Conn, remote string, stopPing func()) {
 // is no idle poller, or until the next ping tick) keeps the runtime's
 // smallest stack (see pooledConn.awaitData).
 func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
+	h.serving.Add(1)
 	err := h.echo(c)
+	h.serving.Add(-1)
 	if err == errMoved || err == errOnlyPongs {
 		// Waiting with a stack grown by earlier messages, or woken by pongs
 		// alone: wait without this goroutine.

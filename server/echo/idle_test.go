@@ -9,12 +9,21 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/idlepoll"
-	"github.com/web-socket-js/web-socket-js/server/internal/leakcheck"
 	"github.com/web-socket-js/web-socket-js/server/internal/rawws"
 )
 
-// serveGoroutines counts goroutines serving an echo connection.
-func serveGoroutines() int { return len(leakcheck.Matching("echo.(*Handler).serveConn")) }
+// parkedConns counts h's connections that wait in the idle poller.
+func parkedConns(h *Handler) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for c := range h.conns {
+		if pc := c.NetConn().(*pooledConn); pc.idle != nil && pc.idle.Parked(pc.fd) {
+			n++
+		}
+	}
+	return n
+}
 
 func idlePoller(t *testing.T) *idlepoll.Poller {
 	t.Helper()
@@ -38,25 +47,25 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // Connections that have not spoken wait in the idle poller with no
 // goroutine; a message wakes one to echo, and closing from the client's
-// side takes the rest out of the poller.
+// side takes the rest out of the poller (a parked connection has no
+// goroutine to end it, so Active reaches 0 only once all have left).
 func TestSilentConnectionsHoldNoGoroutine(t *testing.T) {
-	idle := idlePoller(t)
+	idlePoller(t)
 	srv, h := newTestServer(t, Options{PingInterval: -1})
 	addr := srv.Listener.Addr().String()
-	parked, serving := idle.Len(), serveGoroutines()
 	const n = 40
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		conns[i], _ = rawws.Upgrade(t, addr, "/")
 	}
 	waitActive(t, h, n)
-	eventually(t, "not every silent connection is in the idle poller", func() bool { return idle.Len() == parked+n })
-	if got := serveGoroutines(); got > serving {
-		t.Fatalf("%d goroutines serve %d silent connections", got-serving, n)
+	eventually(t, "not every silent connection is in the idle poller", func() bool { return parkedConns(h) == n })
+	if got := h.serving.Load(); got != 0 {
+		t.Fatalf("%d goroutines serve %d silent connections", got, n)
 	}
 
 	c, br := rawws.Upgrade(t, addr, "/")
-	eventually(t, "the new connection is not parked", func() bool { return idle.Len() == parked+n+1 })
+	eventually(t, "the new connection is not parked", func() bool { return parkedConns(h) == n+1 })
 	if _, err := c.Write(maskedText([]byte("wake up"))); err != nil {
 		t.Fatal(err)
 	}
@@ -69,24 +78,25 @@ func TestSilentConnectionsHoldNoGoroutine(t *testing.T) {
 	}
 	c.Close()
 	waitActive(t, h, 0)
-	eventually(t, "closed connections left in the idle poller", func() bool { return idle.Len() == parked })
+	if got := h.serving.Load(); got != 0 {
+		t.Fatalf("%d goroutines still serving closed connections", got)
+	}
 }
 
 // Shutdown reaches parked connections: each gets its 1001, and one whose
 // client never answers is closed at the deadline, which releases it from
 // the idle poller so that Shutdown can return.
 func TestShutdownReleasesParkedConnections(t *testing.T) {
-	idle := idlePoller(t)
+	idlePoller(t)
 	srv, h := newTestServer(t, Options{PingInterval: -1})
 	addr := srv.Listener.Addr().String()
-	parked := idle.Len()
 	const n = 10
 	readers := make([]func() (byte, []byte), n)
 	for i := range readers {
 		_, br := rawws.Upgrade(t, addr, "/")
 		readers[i] = func() (byte, []byte) { return readFrame(t, br) }
 	}
-	eventually(t, "silent connections not parked", func() bool { return idle.Len() == parked+n })
+	eventually(t, "silent connections not parked", func() bool { return parkedConns(h) == n })
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)
@@ -101,8 +111,8 @@ func TestShutdownReleasesParkedConnections(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Shutdown did not return: parked connections were not released")
 	}
-	if h.Active() != 0 || idle.Len() != parked {
-		t.Fatalf("%d connections active, %d parked after Shutdown", h.Active(), idle.Len()-parked)
+	if h.Active() != 0 || h.serving.Load() != 0 {
+		t.Fatalf("%d connections active, %d goroutines serving after Shutdown", h.Active(), h.serving.Load())
 	}
 }
 
@@ -110,9 +120,8 @@ func TestShutdownReleasesParkedConnections(t *testing.T) {
 // after each pong, not at the next ping tick (which would also park it).
 func TestPongsLeaveTheConnectionParked(t *testing.T) {
 	const interval = 800 * time.Millisecond
-	idle := idlePoller(t)
+	idlePoller(t)
 	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 5 * time.Second})
-	parked, serving := idle.Len(), serveGoroutines()
 	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
 	for i := range 2 {
 		ping := readPing(t, br)
@@ -121,7 +130,7 @@ func TestPongsLeaveTheConnectionParked(t *testing.T) {
 			t.Fatalf("pong %d: %v", i, err)
 		}
 		eventually(t, "the pong was not taken", func() bool { return pongsTaken.Load() > taken })
-		for j := 0; idle.Len() != parked+1 || serveGoroutines() > serving; j++ {
+		for j := 0; parkedConns(h) != 1 || h.serving.Load() != 0; j++ {
 			if j == 40 { // 400 ms, half the time to the next tick
 				t.Fatalf("pong %d: the connection kept its goroutine after the pong", i)
 			}

@@ -45,7 +45,8 @@ var pongsTaken atomic.Int64
 
 // wouldBlockHook, when tests set it, hears each read(2) that found the
 // socket empty while a connection waited between messages.
-var wouldBlockHook func()
+// Atomic, as connections of earlier tests may still be reading.
+var wouldBlockHook atomic.Pointer[func()]
 
 // writeBufPool lends the library its write buffers.
 var writeBufPool websocket.BufferPool = new(sync.Pool)

@@ -110,8 +110,8 @@ func (w *rawWaiter) readEach(fd uintptr) bool {
 		buf, n, err := readFD(fd)
 		switch {
 		case err == syscall.EAGAIN:
-			if wouldBlockHook != nil {
-				wouldBlockHook()
+			if hook := wouldBlockHook.Load(); hook != nil {
+				(*hook)()
 			}
 			return false
 		case err != nil:

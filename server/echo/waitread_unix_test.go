@@ -19,8 +19,9 @@ func TestWholeMessagesSkipTheEmptyRead(t *testing.T) {
 		t.Skipf("the empty read is only skipped on Linux, not %s", runtime.GOOS)
 	}
 	var wouldBlock atomic.Int64
-	wouldBlockHook = func() { wouldBlock.Add(1) }
-	defer func() { wouldBlockHook = nil }()
+	count := func() { wouldBlock.Add(1) }
+	wouldBlockHook.Store(&count)
+	defer wouldBlockHook.Store(nil)
 	srv, _ := newTestServer(t, Options{PingInterval: -1})
 	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
 	const n = 200

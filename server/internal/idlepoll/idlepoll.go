@@ -91,6 +91,14 @@ func (p *Poller) Unpark(fd int) bool {
 	return true
 }
 
+// Parked reports whether fd is parked.
+func (p *Poller) Parked(fd int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.parked[fd]
+	return ok
+}
+
 // Len is the number of parked descriptors.
 func (p *Poller) Len() int {
 	p.mu.Lock()

@@ -56,14 +56,14 @@ func TestWakesOnceWhenReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(20 * time.Millisecond)
-	if c.n.Load() != 0 || p.Len() != 1 {
+	if c.n.Load() != 0 || p.Len() != 1 || !p.Parked(fd) {
 		t.Fatalf("woken %d times before any byte; %d parked", c.n.Load(), p.Len())
 	}
 	syscall.Write(peer, []byte("x"))
 	c.waitWoken(t)
 	syscall.Write(peer, []byte("y")) // no longer parked: no second wake
 	time.Sleep(20 * time.Millisecond)
-	if c.n.Load() != 1 || p.Len() != 0 {
+	if c.n.Load() != 1 || p.Len() != 0 || p.Parked(fd) {
 		t.Fatalf("woken %d times, %d still parked; want 1 and 0", c.n.Load(), p.Len())
 	}
 	if p.Unpark(fd) {
