@@ -172,16 +172,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // goroutine, whose stack is the runtime's smallest.
 func (h *Handler) rest(c *websocket.Conn, remote string, stopPing func()) {
 	pc := c.NetConn().(*pooledConn)
-	if pc.canPark() {
-		wake := func() {
-			pc.fromIdle = true
-			go h.serveConn(c, remote, stopPing)
-		}
-		if pc.idle.Park(pc.fd, wake) == nil {
-			return
-		}
+	wake := func() {
+		pc.fromIdle = true
+		go h.serveConn(c, remote, stopPing)
 	}
-	go h.serveConn(c, remote, stopPing)
+	if !pc.park(wake) {
+		go h.serveConn(c, remote, stopPing)
+	}
 }
 
 // serveConn echoes on c until it ends, then releases its slot. It runs on

@@ -3,8 +3,10 @@
 package echo
 
 import (
+	"bufio"
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,5 +141,101 @@ func TestPongsLeaveTheConnectionParked(t *testing.T) {
 	}
 	if h.Active() != 1 {
 		t.Fatal("the connection was dropped although it answered every ping")
+	}
+}
+
+// Close racing park: either the connection was not parked, or it is woken
+// exactly once; it is never left registered with a closed descriptor.
+func TestCloseRacingParkNeverStrandsTheConnection(t *testing.T) {
+	idlePoller(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for i := range 200 {
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		server, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := newPooledConn(server)
+		pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
+		var wakes atomic.Int32
+		closed := make(chan struct{})
+		go func() { pc.Close(); close(closed) }()
+		parked := pc.park(func() { wakes.Add(1) })
+		<-closed
+		pc.Close() // a second Close must not wake anything again
+		if want := map[bool]int32{true: 1, false: 0}[parked]; wakes.Load() != want {
+			t.Fatalf("round %d: parked %v, woken %d times", i, parked, wakes.Load())
+		}
+		client.Close()
+	}
+}
+
+// Once Close has begun a connection is never parked (its descriptor is
+// about to close, which would drop the registration and strand it), and
+// a second Close wakes nothing, even a connection parked since under the
+// same descriptor number.
+func TestClosedConnectionsStayOutOfTheIdlePoller(t *testing.T) {
+	idle := idlePoller(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dial := func() {
+		t.Helper()
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { client.Close() })
+	}
+	accept := func() *pooledConn {
+		t.Helper()
+		server, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := newPooledConn(server)
+		pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
+		return pc
+	}
+	dial()
+	a := accept()
+	a.beginClose()
+	if a.park(func() { t.Error("woke a connection that was never parked") }) {
+		t.Fatal("parked a connection whose Close had begun")
+	}
+	a.Close()
+
+	dial()
+	b := accept()
+	var bWakes atomic.Int32
+	if !b.park(func() { bWakes.Add(1) }) {
+		t.Fatal("could not park")
+	}
+	dial() // first, so that the accepted side gets b's descriptor number
+	b.Close()
+	c := accept()
+	if c.fd != b.fd {
+		t.Skipf("descriptor %d not reused (got %d)", b.fd, c.fd)
+	}
+	var cWakes atomic.Int32
+	if !c.park(func() { cWakes.Add(1) }) {
+		t.Fatal("could not park")
+	}
+	b.Close()
+	if bWakes.Load() != 1 || cWakes.Load() != 0 || !idle.Parked(c.fd) {
+		t.Fatalf("after a second Close: first connection woken %d times, the one now on its descriptor %d times", bWakes.Load(), cWakes.Load())
+	}
+	c.Close()
+	if cWakes.Load() != 1 {
+		t.Fatalf("Close woke the parked connection %d times", cWakes.Load())
 	}
 }

@@ -104,7 +104,9 @@ type pooledConn struct {
 	// that cannot be done (TLS, platforms without idlepoll).
 	idle     *idlepoll.Poller
 	fd       int
-	fromIdle bool // woken by idle: only pongs so far, so park again after them
+	fromIdle bool       // woken by idle: only pongs so far, so park again after them
+	parkMu   sync.Mutex // orders park against Close
+	closed   bool       // Close has begun; under parkMu
 
 	// Moving a connection that waits in awaitData to a fresh goroutine.
 	state   atomic.Int32 // busy, waiting or nudged
@@ -158,21 +160,39 @@ func newPooledConn(c net.Conn) *pooledConn {
 	return pc
 }
 
-// canPark reports whether the connection can wait for its next bytes in
-// the idle poller: it has a socket to watch and nothing read but unused
-// (the poller only sees bytes still in the socket).
-func (c *pooledConn) canPark() bool {
-	return c.idle != nil && c.frames.Buffered() == 0 && len(c.pending) == 0
+// park hands the connection to the idle poller, which runs wake when bytes
+// arrive or Close is called, and reports whether it did. It does not when
+// there is no poller, when bytes were read but not used (the poller only
+// sees bytes still in the socket), or once Close has begun: a descriptor
+// closed while registered would leave the poller without a wake-up.
+func (c *pooledConn) park(wake func()) bool {
+	if c.idle == nil || c.frames.Buffered() > 0 || len(c.pending) > 0 {
+		return false
+	}
+	c.parkMu.Lock()
+	defer c.parkMu.Unlock()
+	return !c.closed && c.idle.Park(c.fd, wake) == nil
 }
 
 // Close releases the connection from the idle poller first, which starts
-// its goroutine again to see the connection end, and keeps the descriptor
-// from being closed (and its number reused) while still registered there.
+// its goroutine again to see the connection end. Only the first Close does:
+// a later one could find the descriptor's number reused by a connection
+// parked since.
 func (c *pooledConn) Close() error {
-	if c.idle != nil {
+	if c.idle != nil && c.beginClose() {
 		c.idle.Unpark(c.fd)
 	}
 	return c.Conn.Close()
+}
+
+// beginClose marks the connection closed and reports whether it was the
+// first to.
+func (c *pooledConn) beginClose() bool {
+	c.parkMu.Lock()
+	defer c.parkMu.Unlock()
+	first := !c.closed
+	c.closed = true
+	return first
 }
 
 // keep stores bytes that arrived before the connection was handed over
@@ -281,11 +301,11 @@ func (c *pooledConn) fill() error {
 
 // awaitData returns once a message's bytes are at hand, in the library's
 // reader or here; while they arrive whole, it echoes them itself, in the
-// poller's callback (see gotBetweenMessages). Called at the top of the echo
-// loop, it parks the
-// goroutine only a few frames deep: a connection that has not spoken yet
-// then never outgrows the runtime's smallest stack (2 KiB); parked inside
-// the library's frame reader the stack would grow to 4 KiB at once.
+// poller's callback (see gotBetweenMessages). Called at the top of the
+// echo loop, it parks the goroutine only a few frames deep: a connection
+// that has not spoken yet then never outgrows the runtime's smallest stack
+// (2 KiB); parked inside the library's frame reader the stack would grow
+// to 4 KiB at once.
 //
 // The answers to our own pings are what would take an idle connection
 // there: the library reads a pong and then waits for the next frame inside
