@@ -39,6 +39,17 @@ func (c *counter) waitWoken(t *testing.T) {
 	}
 }
 
+// parkPair parks one end of a new socket pair with a fresh counter.
+func parkPair(t *testing.T, p *Poller) (fd, peer int, c *counter) {
+	t.Helper()
+	fd, peer = pair(t)
+	c = newCounter()
+	if err := p.Park(fd, c.wake); err != nil {
+		t.Fatal(err)
+	}
+	return fd, peer, c
+}
+
 func newPoller(t *testing.T) *Poller {
 	t.Helper()
 	p, err := New()
@@ -50,11 +61,7 @@ func newPoller(t *testing.T) *Poller {
 
 func TestWakesOnceWhenReadable(t *testing.T) {
 	p := newPoller(t)
-	fd, peer := pair(t)
-	c := newCounter()
-	if err := p.Park(fd, c.wake); err != nil {
-		t.Fatal(err)
-	}
+	fd, peer, c := parkPair(t, p)
 	time.Sleep(20 * time.Millisecond)
 	if c.n.Load() != 0 || p.Len() != 1 || !p.Parked(fd) {
 		t.Fatalf("woken %d times before any byte; %d parked", c.n.Load(), p.Len())
@@ -84,22 +91,14 @@ func TestBytesThatCameFirstWakeAtOnce(t *testing.T) {
 
 func TestHangUpWakes(t *testing.T) {
 	p := newPoller(t)
-	fd, peer := pair(t)
-	c := newCounter()
-	if err := p.Park(fd, c.wake); err != nil {
-		t.Fatal(err)
-	}
+	_, peer, c := parkPair(t, p)
 	syscall.Close(peer)
 	c.waitWoken(t)
 }
 
 func TestUnparkWakesOnce(t *testing.T) {
 	p := newPoller(t)
-	fd, peer := pair(t)
-	c := newCounter()
-	if err := p.Park(fd, c.wake); err != nil {
-		t.Fatal(err)
-	}
+	fd, peer, c := parkPair(t, p)
 	if !p.Unpark(fd) {
 		t.Fatal("Unpark did not find the parked descriptor")
 	}
