@@ -107,6 +107,9 @@ func (p *Poller) Len() int {
 }
 
 // wake is called by the poller's goroutine for a descriptor that is ready.
+// An event read just before an Unpark and a close may name a number that a
+// newer parked descriptor has taken since; that one is then woken early,
+// which costs its owner a goroutine start and nothing else.
 func (p *Poller) wake(fd int) {
 	if wake := p.take(fd); wake != nil {
 		wake()
