@@ -84,6 +84,13 @@ func readServerFrame(t *testing.T, r io.Reader) string {
 // readFrame reads one unmasked server frame of any length (RFC 6455 §5.2).
 func readFrame(t *testing.T, r io.Reader) (opcode byte, payload []byte) {
 	t.Helper()
+	_, opcode, payload = readFrameFin(t, r)
+	return opcode, payload
+}
+
+// readFrameFin is readFrame that also reports the frame's FIN bit.
+func readFrameFin(t *testing.T, r io.Reader) (fin bool, opcode byte, payload []byte) {
+	t.Helper()
 	var h [2]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		t.Fatal(err)
@@ -103,5 +110,5 @@ func readFrame(t *testing.T, r io.Reader) (opcode byte, payload []byte) {
 	if _, err := io.ReadFull(r, payload); err != nil {
 		t.Fatal(err)
 	}
-	return h[0] & 0x0F, payload
+	return h[0]&0x80 != 0, h[0] & 0x0F, payload
 }
