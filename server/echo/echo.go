@@ -232,7 +232,7 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	h.wg.Done()
 }
 
-// movedConns counts connections moved to a fresh goroutine, for tests.
+// movedConns counts connections taken off their goroutine between messages, for tests.
 var movedConns atomic.Int64
 
 // bufPool holds message buffers between messages, so an idle connection

@@ -144,26 +144,55 @@ func TestPongsLeaveTheConnectionParked(t *testing.T) {
 	}
 }
 
-// Close racing park: either the connection was not parked, or it is woken
-// exactly once; it is never left registered with a closed descriptor.
-func TestCloseRacingParkNeverStrandsTheConnection(t *testing.T) {
-	idlePoller(t)
+// loopbackPooled hands out pooledConns for the server side of loopback
+// connections, outside any Handler.
+type loopbackPooled struct {
+	t  *testing.T
+	ln net.Listener
+}
+
+func newLoopbackPooled(t *testing.T) *loopbackPooled {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	return &loopbackPooled{t: t, ln: ln}
+}
+
+// dial opens a client connection (closed when the test ends, or earlier
+// by the caller) for the next accept.
+func (l *loopbackPooled) dial() net.Conn {
+	l.t.Helper()
+	c, err := net.Dial("tcp", l.ln.Addr().String())
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// accept returns the server side of the next dialed connection.
+func (l *loopbackPooled) accept() *pooledConn {
+	l.t.Helper()
+	server, err := l.ln.Accept()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	pc := newPooledConn(server)
+	pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
+	return pc
+}
+
+// Close racing park: either the connection was not parked, or it is woken
+// exactly once; it is never left registered with a closed descriptor.
+func TestCloseRacingParkNeverStrandsTheConnection(t *testing.T) {
+	idlePoller(t)
+	l := newLoopbackPooled(t)
 	for i := range 200 {
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pc := newPooledConn(server)
-		pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
+		client := l.dial()
+		pc := l.accept()
 		var wakes atomic.Int32
 		closed := make(chan struct{})
 		go func() { pc.Close(); close(closed) }()
@@ -183,46 +212,24 @@ func TestCloseRacingParkNeverStrandsTheConnection(t *testing.T) {
 // same descriptor number.
 func TestClosedConnectionsStayOutOfTheIdlePoller(t *testing.T) {
 	idle := idlePoller(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	dial := func() {
-		t.Helper()
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { client.Close() })
-	}
-	accept := func() *pooledConn {
-		t.Helper()
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pc := newPooledConn(server)
-		pc.frames = bufio.NewReaderSize(pc, frameHeaderBuffer)
-		return pc
-	}
-	dial()
-	a := accept()
+	l := newLoopbackPooled(t)
+	l.dial()
+	a := l.accept()
 	a.beginClose()
 	if a.park(func() { t.Error("woke a connection that was never parked") }) {
 		t.Fatal("parked a connection whose Close had begun")
 	}
 	a.Close()
 
-	dial()
-	b := accept()
+	l.dial()
+	b := l.accept()
 	var bWakes atomic.Int32
 	if !b.park(func() { bWakes.Add(1) }) {
 		t.Fatal("could not park")
 	}
-	dial() // first, so that the accepted side gets b's descriptor number
+	l.dial() // first, so that the accepted side gets b's descriptor number
 	b.Close()
-	c := accept()
+	c := l.accept()
 	if c.fd != b.fd {
 		t.Skipf("descriptor %d not reused (got %d)", b.fd, c.fd)
 	}

@@ -108,7 +108,7 @@ type pooledConn struct {
 	parkMu   sync.Mutex // orders park against Close
 	closed   bool       // Close has begun; under parkMu
 
-	// Moving a connection that waits in awaitData to a fresh goroutine.
+	// Taking a connection that waits in awaitData off its goroutine (nudge).
 	state   atomic.Int32 // busy, waiting or nudged
 	nudging sync.Mutex   // orders nudge's deadline before awaitData takes it back
 }
@@ -120,8 +120,9 @@ const (
 	nudged         // nudge cut that wait short
 )
 
-// errMoved ends an awaitData that nudge cut short; nothing was read.
-var errMoved = errors.New("echo: waiting connection moved to a fresh goroutine")
+// errMoved ends an awaitData that nudge cut short; nothing was read, and
+// the connection goes on waiting without this goroutine (Handler.rest).
+var errMoved = errors.New("echo: waiting connection taken off its goroutine")
 
 // errOnlyPongs ends an awaitData woken from the idle poller by nothing but
 // pongs: the connection can go back to waiting without a goroutine.
