@@ -17,10 +17,10 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/web-socket-js/web-socket-js/internal/build"
-	"github.com/web-socket-js/web-socket-js/internal/loadbench"
+	"github.com/web-socket-js/web-socket-js/internal/cache"
 	"github.com/web-socket-js/web-socket-js/internal/release"
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
-	"github.com/web-socket-js/web-socket-js/server/app"
+	"github.com/web-socket-js/web-socket-js/internal/serverproc"
 )
 
 // Default is what "go run mage.go" does with no target.
@@ -61,10 +61,14 @@ func Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	bin, err := serverproc.Build(ctx, ".", cache.Dir())
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := append([]string{"-dist", "dist", "-ruffle-dir", ruffleDir}, strings.Fields(os.Getenv("SERVE_FLAGS"))...)
-	return app.Run(ctx, args, os.Stdout)
+	return serverproc.Run(ctx, bin, args, os.Stdout)
 }
 
 // Release builds dist/ and writes reproducible web-socket-js-<version>.tar.gz, .zip and SHA256SUMS there (a dirty tree needs WSJS_ALLOW_DIRTY=1).
@@ -114,7 +118,9 @@ func Bench(ctx context.Context) error {
 			return err
 		}
 	}
-	return loadbench.Run(ctx, os.Stdout, loadbench.Options{Log: os.Stderr})
+	// The load test and its peers are their own module (bench/), so that
+	// neither `mage test` nor the product module builds them.
+	return sh.RunV("go", "-C", "bench", "run", ".")
 }
 
 // Test builds, vets and runs every test: Go, AS3 (in Ruffle), Node and browser tests.

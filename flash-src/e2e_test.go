@@ -13,9 +13,9 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/web-socket-js/web-socket-js/internal/browser"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
-	"github.com/web-socket-js/web-socket-js/server/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // esc is BRIDGE.md's string encoding, written again here so the SWF is checked against an

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/web-socket-js/web-socket-js/internal/browser"
 	"github.com/web-socket-js/web-socket-js/internal/project"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // TestInRuffle starts Chromium once for every browser test of this package: the AS3 unit

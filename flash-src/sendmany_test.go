@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/web-socket-js/web-socket-js/internal/browser"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
-	"github.com/web-socket-js/web-socket-js/server/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // TestSendManyInRuffle checks the optional wsjsSendMany callback (BRIDGE.md) of the real

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // The release SWFs must stay small: the original WebSocketMain.swf was 177,238 bytes, most of

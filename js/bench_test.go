@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/web-socket-js/web-socket-js/internal/browser"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
-	"github.com/web-socket-js/web-socket-js/server/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // rateJS measures n echo round trips on one socket made with Ctor, with up to inFlight

@@ -15,10 +15,10 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/web-socket-js/web-socket-js/internal/browser"
 	"github.com/web-socket-js/web-socket-js/internal/project"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
-	"github.com/web-socket-js/web-socket-js/server/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 // echoPeer is the WebSocket server of the browser tests (coder/websocket on 127.0.0.1): it

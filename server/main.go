@@ -11,7 +11,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/web-socket-js/web-socket-js/server/app"
+	"github.com/web-socket-js/web-socket-js/server/internal/app"
 )
 
 // version is set by the release build: -ldflags "-X main.version=v1.2.3".

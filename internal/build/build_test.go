@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/project"
-	"github.com/web-socket-js/web-socket-js/internal/swf"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swfinfo"
 )
 
 func testBuilder(t testing.TB) *Builder {
@@ -36,7 +36,7 @@ func TestBuildFillsDistThenIsANoOp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := swf.Parse(data)
+		info, err := swfinfo.Parse(data)
 		if err != nil || !info.UsesAS3 || info.ABCBytes < 1000 || info.Version != 13 {
 			t.Fatalf("%s: %+v, %v; want an AS3 SWF version 13 with code", name, info, err)
 		}

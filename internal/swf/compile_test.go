@@ -12,7 +12,8 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
 	"github.com/web-socket-js/web-socket-js/internal/sdk"
 	"github.com/web-socket-js/web-socket-js/internal/swf"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swfinfo"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 const goodMain = `package {
@@ -101,7 +102,7 @@ func TestUnchangedInputsCompileNothing(t *testing.T) {
 		t.Fatalf("edited source: compiled=%v runs=%d err=%v", res[0].Compiled, runs, err)
 	}
 	b, _ := os.ReadFile(out)
-	info, err := swf.Parse(b)
+	info, err := swfinfo.Parse(b)
 	if err != nil || !info.UsesAS3 || info.ABCBytes == 0 {
 		t.Fatalf("output is not an AS3 SWF: %+v %v", info, err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/web-socket-js/web-socket-js/internal/project"
-	"github.com/web-socket-js/web-socket-js/internal/swf/swftest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
 func TestCompileRealEntryPoint(t *testing.T) {

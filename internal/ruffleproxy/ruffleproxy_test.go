@@ -1,0 +1,381 @@
+package ruffleproxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+)
+
+// handlerStacks names the handler's own frames, for the leak check.
+var handlerStacks = []string{"ruffleproxy.(*Handler).ServeHTTP", "ruffleproxy.relay"}
+
+// tcpServer runs serve for each accepted loopback connection until the test ends.
+func tcpServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// drainingTarget is a target that reads until the bridge closes its side and
+// then reports how reading ended (nil: a clean end of stream).
+func drainingTarget(t *testing.T) (addr string, ended <-chan error) {
+	done := make(chan error, 1)
+	addr = tcpServer(t, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.Copy(io.Discard, c)
+		done <- err
+	})
+	return addr, done
+}
+
+func echoTCP(c net.Conn) { io.Copy(c, c) }
+
+// bridge starts an HTTP server whose only handler is a bridge allowing allow.
+func bridge(t *testing.T, allow ...string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(&Handler{Allow: allow, Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func bridgeURL(srv *httptest.Server, target string) string {
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/?target=" + url.QueryEscape(target)
+}
+
+func dial(t *testing.T, ctx context.Context, u string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	ws.SetReadLimit(-1)
+	return ws
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// readN reads binary messages until n bytes arrived; the bridge may split or
+// join the TCP stream into messages of any size.
+func readN(t *testing.T, ctx context.Context, ws *websocket.Conn, n int) []byte {
+	t.Helper()
+	var got bytes.Buffer
+	for got.Len() < n {
+		typ, p, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("read after %d of %d bytes: %v", got.Len(), n, err)
+		}
+		if typ != websocket.MessageBinary {
+			t.Fatalf("message type %v, want binary", typ)
+		}
+		got.Write(p)
+	}
+	return got.Bytes()
+}
+
+func TestRelayRoundTrip(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, echoTCP)
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+
+	small := []byte("<policy-file-request/>\x00hello")
+	big := make([]byte, 3<<20) // several MiB, far above any single read buffer
+	rand.Read(big)
+	for _, msg := range [][]byte{small, big, small} {
+		// Write concurrently: the echo sends data back while we are still
+		// sending, so a sequential write of a big message could deadlock on
+		// full TCP buffers.
+		errc := make(chan error, 1)
+		go func() { errc <- ws.Write(ctx, websocket.MessageBinary, msg) }()
+		got := readN(t, ctx, ws, len(msg))
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, msg) {
+			t.Fatalf("echo of %d bytes differs (got %d bytes)", len(msg), len(got))
+		}
+	}
+	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestRefusesUnlistedTarget(t *testing.T) {
+	// A real loopback listener that is NOT on the allowlist.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	other := ln.Addr().String()
+	srv := bridge(t, "127.0.0.1:1") // allow something else only
+
+	for _, target := range []string{other, "", "localhost" + other[strings.LastIndex(other, ":"):]} {
+		_, resp, err := websocket.Dial(testCtx(t), bridgeURL(srv, target), nil)
+		if err == nil {
+			t.Fatalf("target %q: bridge accepted an unlisted target", target)
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("target %q: want HTTP 403, got %v (%v)", target, resp, err)
+		}
+	}
+
+	// Prove no dial reached the listener: connect ourselves; accept is FIFO,
+	// so if the bridge had dialed, its connection would be accepted first.
+	mine, err := net.Dial("tcp", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	got, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	if got.RemoteAddr().String() != mine.LocalAddr().String() {
+		t.Fatalf("first connection on the unlisted port came from %v, not from the test (%v): the bridge dialed it",
+			got.RemoteAddr(), mine.LocalAddr())
+	}
+}
+
+func TestTargetCloseClosesWebSocket(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, func(c net.Conn) { c.Write([]byte("bye")) })
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+
+	if got := readN(t, ctx, ws, 3); string(got) != "bye" {
+		t.Fatalf("got %q, want bye", got)
+	}
+	_, _, err := ws.Read(ctx)
+	if st := websocket.CloseStatus(err); st != websocket.StatusNormalClosure {
+		t.Fatalf("after target EOF: want close 1000, got %v (%v)", st, err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestWebSocketCloseClosesTarget(t *testing.T) {
+	ctx := testCtx(t)
+	target, sawEOF := drainingTarget(t)
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-sawEOF:
+		if err != nil {
+			t.Fatalf("target saw %v, want a clean EOF", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("target connection was not closed after the WebSocket closed")
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestTextMessageRefused(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, echoTCP)
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte("text")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ws.Read(ctx)
+	if st := websocket.CloseStatus(err); st != websocket.StatusUnsupportedData {
+		t.Fatalf("want close 1003 for a text message, got %v (%v)", st, err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestUnreachableTarget(t *testing.T) {
+	// Listen then close, so the allowed port refuses connections.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	srv := bridge(t, dead)
+	_, resp, err := websocket.Dial(testCtx(t), bridgeURL(srv, dead), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("want HTTP 502 for an unreachable target, got %v (%v)", resp, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal("dial hung")
+	}
+}
+
+// wantClose reads until the bridge closes ws and checks the close frame.
+func wantClose(t *testing.T, ctx context.Context, ws *websocket.Conn, code websocket.StatusCode, reason string) {
+	t.Helper()
+	for {
+		_, _, err := ws.Read(ctx)
+		if err == nil {
+			continue // data the target sent before the close
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != code || ce.Reason != reason {
+			t.Fatalf("want close %d %q, got %v", code, reason, err)
+		}
+		return
+	}
+}
+
+func TestTextMessageRefusedClosesTarget(t *testing.T) {
+	ctx := testCtx(t)
+	target, sawEOF := drainingTarget(t)
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte("text")); err != nil {
+		t.Fatal(err)
+	}
+	wantClose(t, ctx, ws, websocket.StatusUnsupportedData, "binary messages only")
+	if err := <-sawEOF; err != nil {
+		t.Fatalf("target saw %v, want a clean EOF", err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestTargetFailureSends1001(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, func(c net.Conn) {
+		// Wait for the client's byte, so the bridge is relaying, then reset.
+		c.Read(make([]byte, 1))
+		c.(*net.TCPConn).SetLinger(0)
+	})
+	srv := bridge(t, target)
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	wantClose(t, ctx, ws, websocket.StatusGoingAway, "target connection failed")
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestShutdownSends1001(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, echoTCP)
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewUnstartedServer(&Handler{Allow: []string{target}, Logger: slog.New(slog.DiscardHandler)})
+	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
+	srv.Start()
+	defer srv.Close()
+	ws := dial(t, ctx, bridgeURL(srv, target))
+	defer ws.CloseNow()
+	// One round trip, so the relay is surely running when the server stops.
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	readN(t, ctx, ws, 1)
+	cancel()
+	wantClose(t, ctx, ws, websocket.StatusGoingAway, "server shutting down")
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+// shortCloseTimeout shortens the wait for a client's answering close.
+func shortCloseTimeout(t *testing.T) {
+	old := closeTimeout
+	closeTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { closeTimeout = old })
+}
+
+func TestClientThatNeverAnswersCloseIsDropped(t *testing.T) {
+	shortCloseTimeout(t)
+	target := tcpServer(t, func(c net.Conn) { c.Write([]byte("bye")) })
+	srv := bridge(t, target)
+	_, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target))
+	// Read "bye" and the close frame, never answer; the bridge must then
+	// end the connection itself (rawws's own deadline is 10 s).
+	_, err := io.Copy(io.Discard, br)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the bridge did not drop a client that never answered its close")
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}
+
+func TestClientCloseWhileNotReading(t *testing.T) {
+	// The target floods, the client never reads and then sends a close: the
+	// bridge's writer is stuck on a full socket, and must still be freed.
+	stuck := make(chan struct{})
+	target := tcpServer(t, func(c net.Conn) {
+		buf := make([]byte, 64<<10)
+		signalled := false
+		for {
+			// A write that cannot finish within the deadline means every
+			// buffer on the way to the client is full.
+			if !signalled {
+				c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+			}
+			_, err := c.Write(buf)
+			var ne net.Error
+			if !signalled && errors.As(err, &ne) && ne.Timeout() {
+				signalled = true
+				c.SetWriteDeadline(time.Time{})
+				close(stuck)
+				continue
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	srv := bridge(t, target)
+	c, _ := rawws.Upgrade(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target))
+	select {
+	case <-stuck:
+	case <-testCtx(t).Done():
+		t.Fatal("the flood never filled the buffers")
+	}
+	// A masked close frame, code 1000, zero mask key.
+	if _, err := c.Write([]byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}); err != nil {
+		t.Fatal(err)
+	}
+	leakcheck.Wait(t, handlerStacks...)
+}

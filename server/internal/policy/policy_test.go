@@ -1,0 +1,228 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+)
+
+func TestXMLExactBytes(t *testing.T) {
+	got, err := XML([]string{"localhost", "*.example.com"}, []string{"10081", "8000-8010"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<?xml version=\"1.0\"?>\n<cross-domain-policy>\n" +
+		"<allow-access-from domain=\"localhost\" to-ports=\"10081,8000-8010\"/>\n" +
+		"<allow-access-from domain=\"*.example.com\" to-ports=\"10081,8000-8010\"/>\n" +
+		"</cross-domain-policy>\n\x00"
+	if string(got) != want {
+		t.Fatalf("policy bytes:\n%q\nwant\n%q", got, want)
+	}
+	if _, err := XML(nil, []string{"1"}); err == nil {
+		t.Fatal("a policy with no domain must be refused")
+	}
+	if _, err := XML([]string{`a"b`}, []string{"1"}); err == nil {
+		t.Fatal("a domain with a quote must be refused")
+	}
+}
+
+func TestParseDomains(t *testing.T) {
+	good := map[string][]string{
+		"localhost":                       {"localhost"},
+		" 127.0.0.1 , example.com":        {"127.0.0.1", "example.com"},
+		"*":                               {"*"},
+		"*.example.com,a-b.c":             {"*.example.com", "a-b.c"},
+		"EXAMPLE.com":                     {"EXAMPLE.com"},
+		strings.Repeat("a", 63) + ".test": {strings.Repeat("a", 63) + ".test"},
+	}
+	for in, want := range good {
+		got, err := ParseDomains(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseDomains(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", " ", "a,,b", "a b", "exa\"mple", "<x>", "-a.com", "a-.com", "a..b", "*.", "**",
+		"*.*.com", "::1", "a.com:80", "http://a.com", strings.Repeat("a", 64) + ".test", "é.com"} {
+		if got, err := ParseDomains(in); err == nil {
+			t.Errorf("ParseDomains(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+func TestParsePorts(t *testing.T) {
+	good := map[string][]string{
+		"10081":            {"10081"},
+		"843, 10081":       {"843", "10081"},
+		"*":                {"*"},
+		"8000-8010,007":    {"8000-8010", "7"},
+		"1-65535":          {"1-65535"},
+		"65535-65535, 443": {"65535-65535", "443"},
+	}
+	for in, want := range good {
+		got, err := ParsePorts(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParsePorts(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "65536", "-1", "1-", "-", "10-9", "a", "1,,2", "1 2", "+5", "123456", "1-2-3", "**"} {
+		if got, err := ParsePorts(in); err == nil {
+			t.Errorf("ParsePorts(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+// oneByteReader hands out its input one byte per Read, like a slow client.
+type oneByteReader struct{ r io.Reader }
+
+func (o oneByteReader) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return o.r.Read(p)
+}
+
+func TestReadRequest(t *testing.T) {
+	cases := []struct {
+		in   string
+		want error
+	}{
+		{Request, nil},
+		{Request + "trailing bytes are not read", nil},
+		{"<policy-file-request/>", io.ErrUnexpectedEOF},
+		{"<policy", io.ErrUnexpectedEOF},
+		{"", io.ErrUnexpectedEOF},
+		{"<policy-file-request/>AAAAAAAA", ErrNotRequest},
+		{"GET / HTTP/1.1\r\n\r\n", ErrNotRequest},
+		{"<POLICY-file-request/>\x00", ErrNotRequest},
+	}
+	for _, c := range cases {
+		for _, slow := range []bool{false, true} {
+			src := strings.NewReader(c.in)
+			var r io.Reader = src
+			if slow {
+				r = oneByteReader{src}
+			}
+			if err := ReadRequest(r); !errors.Is(err, c.want) {
+				t.Errorf("ReadRequest(%q, slow=%v) = %v, want %v", c.in, slow, err, c.want)
+			}
+			if read := len(c.in) - src.Len(); read > len(Request) {
+				t.Errorf("ReadRequest(%q) read %d bytes, more than the request's %d", c.in, read, len(Request))
+			}
+		}
+	}
+}
+
+var testXML = func() []byte {
+	x, err := XML([]string{"localhost"}, []string{"10081"})
+	if err != nil {
+		panic(err)
+	}
+	return x
+}()
+
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// startServer runs a standalone policy server on a loopback port.
+func startServer(t *testing.T, timeout time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{XML: testXML, Timeout: timeout, Logger: quiet()}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		leakcheck.Wait(t, "policy.(*Server)")
+	})
+	return ln.Addr().String()
+}
+
+// exchange sends parts (pausing between them) and returns all bytes read
+// until the server closes. The 10 s bound only stops a broken test.
+func exchange(t *testing.T, addr string, pause time.Duration, parts ...string) []byte {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	go func() {
+		for _, p := range parts {
+			if _, err := c.Write([]byte(p)); err != nil {
+				return
+			}
+			time.Sleep(pause)
+		}
+	}()
+	got, err := io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("server did not close the connection (sent %q)", parts)
+	}
+	return got
+}
+
+func TestStandaloneServesExactPolicy(t *testing.T) {
+	addr := startServer(t, 0)
+	if got := exchange(t, addr, 0, Request); !bytes.Equal(got, testXML) {
+		t.Fatalf("got %q, want %q", got, testXML)
+	}
+	// Several requests in a row: each gets the same answer.
+	for range 3 {
+		if got := exchange(t, addr, 0, Request); !bytes.Equal(got, testXML) {
+			t.Fatalf("repeat: got %q", got)
+		}
+	}
+}
+
+func TestBadRequestsAreClosed(t *testing.T) {
+	addr := startServer(t, 300*time.Millisecond)
+	slow := strings.Split(Request, "") // one byte per 100 ms: 2.3 s, far past the deadline
+	cases := map[string][]string{
+		"partial":   {"<policy-file"},
+		"silent":    nil,
+		"oversized": {"<policy-file-request/>" + strings.Repeat("A", 100000)},
+		"garbage":   {"\x16\x03\x01garbage"},
+		"http":      {"GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
+		"slow":      slow,
+	}
+	for name, parts := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := exchange(t, addr, 100*time.Millisecond, parts...); len(got) != 0 {
+				t.Fatalf("a bad request got %q", got)
+			}
+		})
+	}
+}
+
+func TestGoRefusesBeyondMaxConns(t *testing.T) {
+	s := &Server{XML: testXML, MaxConns: 1, Timeout: 10 * time.Second, Logger: quiet()}
+	held, heldPeer := net.Pipe()
+	defer heldPeer.Close()
+	s.Go(held) // occupies the only slot, silent
+	extra, extraPeer := net.Pipe()
+	s.Go(extra)
+	extraPeer.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := extraPeer.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("connection beyond MaxConns: want it closed at once (EOF), got %v", err)
+	}
+	heldPeer.Close()
+	s.Wait()
+}
