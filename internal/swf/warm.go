@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -43,11 +44,13 @@ type Warm struct {
 	target Target
 	args   []string // compiler arguments without -output
 	tmp    string   // the compiler's output file, renamed onto target.Output
+	report string   // the link report: which source files the last compile used
 
 	mu     sync.Mutex // one compile at a time: the protocol is request, reply
 	cmd    *exec.Cmd  // nil: no driver, compile cold
 	stdin  io.WriteCloser
 	stdout *bufio.Reader
+	deps   map[string]bool // source files of the last good compile; nil = unknown
 }
 
 // StartWarm prepares t (its Flash API library is built first if needed) and starts the
@@ -62,7 +65,12 @@ func (c *Compiler) StartWarm(ctx context.Context, t Target) (*Warm, error) {
 		return nil, err
 	}
 	w := &Warm{c: c, target: t, tmp: t.Output + ".warm.tmp"}
-	w.args = []string{"-load-config=" + cfg}
+	sum := sha256.Sum256([]byte(t.Output))
+	w.report = filepath.Join(c.CacheDir, "warm", "link-"+hex.EncodeToString(sum[:8])+".xml")
+	if err := os.MkdirAll(filepath.Dir(w.report), 0o755); err != nil {
+		return nil, err
+	}
+	w.args = []string{"-load-config=" + cfg, "-link-report=" + w.report}
 	for _, sp := range t.SourcePaths {
 		w.args = append(w.args, "-source-path+="+sp)
 	}
@@ -129,9 +137,11 @@ func (w *Warm) Compile(ctx context.Context) (Result, error) {
 	}
 	if err != nil {
 		os.Remove(w.tmp)
+		w.deps = nil // a fix may be in any file
 		return res, fmt.Errorf("compiling %s:\n%w", w.target.Entry, err)
 	}
 	res.Compiled, res.Duration = true, time.Since(start)
+	w.deps = readLinkReport(w.report, w.target.SourcePaths)
 	if err := os.Rename(w.tmp, w.target.Output); err != nil {
 		return res, err
 	}
@@ -140,6 +150,43 @@ func (w *Warm) Compile(ctx context.Context) (Result, error) {
 		res.Size = st.Size()
 	}
 	return res, err
+}
+
+// DependsOn tells whether a change to the source file at path can change the output:
+// whether the last good compile used it. Before a good compile every file counts.
+func (w *Warm) DependsOn(path string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.deps == nil || w.deps[path]
+}
+
+// linkedScript is a script entry in mxmlc's link report, e.g.
+// name="64ffeaa9:WebSocket_as:websocketjs.WebSocket": the file's name and its package.
+var linkedScript = regexp.MustCompile(`<script [^>]*name="[^":]*:([^":]+)_as:([^"]+)"`)
+
+// readLinkReport returns the source files a link report lists, found in sourcePaths; nil
+// when the report cannot be read.
+func readLinkReport(path string, sourcePaths []string) map[string]bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	deps := map[string]bool{}
+	for _, m := range linkedScript.FindAllStringSubmatch(string(b), -1) {
+		rel := m[1] + ".as"
+		if i := strings.LastIndexByte(m[2], '.'); i >= 0 {
+			rel = filepath.Join(strings.ReplaceAll(m[2][:i], ".", string(filepath.Separator)), rel)
+		}
+		for _, sp := range sourcePaths {
+			if p := filepath.Join(sp, rel); fileExists(p) {
+				deps[p] = true
+			}
+		}
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	return deps
 }
 
 // ask sends one request to the driver and reads its reply.

@@ -67,6 +67,9 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	if err := compile(withString("fixed")); err != nil || !hasString("fixed") {
 		t.Fatalf("compile after the fix: %v", err)
 	}
+	if !w.DependsOn(target.Entry) || w.DependsOn(target.Entry+".other.as") {
+		t.Fatalf("the link report does not list exactly the entry file")
+	}
 	pid := w.PID()
 	w.Close()
 	if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
