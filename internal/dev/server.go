@@ -21,7 +21,7 @@ var tryItLine = regexp.MustCompile(`try it at http://([^/\s]+)/`)
 
 // server is the running server child.
 type server struct {
-	addr string     // its bound host:port
+	addr string // its bound host:port
 	pid  int
 	done chan error // receives its exit once it has stopped
 }
