@@ -224,10 +224,17 @@ public final class WebSocket {
 			finish(true, closeCode, closeReason);
 			return;
 		}
+		if (state == CLOSING) {
+			// The page called close() and TCP ended before the server's close frame came. As in
+			// browsers (Chromium: close 1006, no error event) this is no failure the page must
+			// be told about as an error: only the close says it was not clean.
+			log("debug", error || "connection closed before the server answered the close frame");
+			finish(false, 1006, "");
+			return;
+		}
 		if (error == null) {
 			error = state == CONNECTING ? "connection closed before the WebSocket handshake completed" :
-				state == OPEN ? "connection closed without a closing handshake" :
-				"connection closed before the server answered the close frame";
+				"connection closed without a closing handshake";
 		}
 		failAbnormally(error);
 	}
