@@ -17,6 +17,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
+	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
@@ -108,10 +109,14 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	if cfg.BridgeAllow == nil {
 		cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.Port))}
 	}
+	origins, err := origin.New(cfg.Origins, origin.OwnHosts(host, bound.Port, interfaceIPs()))
+	if err != nil {
+		return nil, fmt.Errorf("-origins: %v", err)
+	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
 	s.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
 	s.echo = echo.New(echo.Options{
-		OriginPatterns: cfg.Origins,
+		Origins:        origins,
 		Subprotocols:   cfg.Subprotocols,
 		MaxMessage:     cfg.MaxMessage,
 		MaxConns:       cfg.MaxConns,
@@ -225,6 +230,23 @@ func (s *Server) shutdown() {
 	wg.Wait()
 	s.policy.Wait()
 	s.log.Info("stopped")
+}
+
+// interfaceIPs are this machine's addresses, which pages loaded from this
+// server by IP address have as their origin host; none if they cannot be
+// listed.
+func interfaceIPs() []net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
 }
 
 // Wait blocks until the server has shut down and returns why it stopped

@@ -35,8 +35,8 @@ import (
 
 // serverStacks names the server's own goroutines for leak checks.
 var serverStacks = []string{
-	"server/echo.", "server/sniff.(*Listener)", "server/policy.(*Server)",
-	"server/ruffleproxy.", "server/app.(*Server)",
+	"server/internal/echo.", "server/internal/sniff.(*Listener)", "server/internal/policy.(*Server)",
+	"internal/ruffleproxy.", "server/internal/app.(*Server)",
 }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
