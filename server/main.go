@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/app"
+	"github.com/web-socket-js/web-socket-js/server/internal/doctor"
 )
 
 // version is set by the release build: -ldflags "-X main.version=v1.2.3".
@@ -20,6 +21,9 @@ func main() {
 	app.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "doctor" {
+		os.Exit(doctor.Main(ctx, os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if err := app.Run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		if errors.Is(err, app.ErrUsage) {

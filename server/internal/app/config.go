@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
+	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
 
@@ -48,6 +49,7 @@ type Config struct {
 	SniffTimeout   time.Duration // first byte and HTTP header deadline
 	PolicyTimeout  time.Duration
 	ShutdownGrace  time.Duration
+	Limits
 }
 
 // errHelpShown tells Run that -h or -version printed and it should exit 0.
@@ -62,7 +64,7 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	var showVersion bool
 	fs.StringVar(&c.Addr, "addr", DefaultAddr, "`host:port` for HTTP, WebSocket and in-band policy requests")
 	fs.StringVar(&c.PolicyAddr, "policy-addr", "", "also serve policy requests alone on this `host:port` (Flash asks port 843 first, e.g. :843); off by default")
-	fs.StringVar(&origins, "origins", "", "comma-separated origins allowed to open WebSockets besides the server's own:\nexample.com, *.example.com, https://example.com:8443, or null")
+	fs.StringVar(&origins, "origins", "", "comma-separated origins allowed to open WebSockets besides the server's own (its -addr host, or localhost\nand this machine's addresses for loopback or all interfaces): example.com, *.example.com,\nhttps://example.com:8443, or null (which admits every sandboxed iframe and file: page, on any site)")
 	fs.StringVar(&domains, "policy-domains", "", "comma-separated domains the socket policy allows (host, IPv4, *.example.com; * only if given);\ndefault: the -addr host (localhost and 127.0.0.1 for loopback or all interfaces)")
 	fs.StringVar(&ports, "policy-ports", "", "comma-separated ports or ranges the socket policy allows (e.g. 10081,8000-8010; * only if given);\ndefault: the -addr port")
 	fs.StringVar(&protos, "subprotocols", "", "comma-separated subprotocols; the first one a client offers that is listed is selected")
@@ -82,8 +84,9 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	c.Limits.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket.\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -117,7 +120,7 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 		}
 	}
 	c.Origins = splitComma(origins)
-	if err = echo.CheckOriginPatterns(c.Origins); err != nil {
+	if err = origin.CheckPatterns(c.Origins); err != nil {
 		return fmt.Errorf("-origins: %v", err)
 	}
 	if domains != "" {
@@ -146,7 +149,7 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 	if c.MaxConns <= 0 {
 		return fmt.Errorf("-max-conns must be positive, got %d", c.MaxConns)
 	}
-	return nil
+	return c.Limits.check()
 }
 
 func splitComma(s string) []string {

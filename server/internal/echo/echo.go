@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 )
 
 // Defaults for the zero Options fields.
@@ -35,8 +37,9 @@ const (
 
 // Options configures a Handler. Zero fields take the defaults above.
 type Options struct {
-	// OriginPatterns are origins allowed besides the server's own (see OriginAllowed).
-	OriginPatterns []string
+	// Origins are the pages allowed to connect; nil → only clients that
+	// send no Origin (non-browsers).
+	Origins *origin.Policy
 	// Subprotocols the server speaks; the first one the client offers wins.
 	Subprotocols []string
 	// MaxMessage is the largest message accepted, in bytes; larger → close 1009.
@@ -160,7 +163,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "WebSocket needs HTTP/1.1 or later", http.StatusHTTPVersionNotSupported)
 		return
 	}
-	if origin := r.Header.Get("Origin"); !OriginAllowed(origin, r.Host, h.opts.OriginPatterns) {
+	if origin := r.Header.Get("Origin"); !h.opts.Origins.Allowed(origin) {
 		log.Warn("echo: origin refused", "remote", r.RemoteAddr, "origin", origin, "host", r.Host)
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return

@@ -6,38 +6,6 @@ import (
 	"testing"
 )
 
-func TestOriginAllowed(t *testing.T) {
-	pats := []string{"*.example.com", "https://trusted.org:8443", "null"}
-	cases := []struct {
-		origin, host string
-		want         bool
-	}{
-		{"", "127.0.0.1:10081", true},
-		{"http://127.0.0.1:10081", "127.0.0.1:10081", true},
-		{"http://LOCALHOST:10081", "localhost:10081", true},
-		{"http://127.0.0.1:9999", "127.0.0.1:10081", false},
-		{"http://evil.test", "127.0.0.1:10081", false},
-		{"http://a.example.com", "127.0.0.1:10081", true},
-		{"http://example.com", "127.0.0.1:10081", false},
-		{"https://trusted.org:8443", "x", true},
-		{"http://trusted.org:8443", "x", false},
-		{"null", "x", true},
-		{"not a url", "x", false},
-		{"http://", "", false},
-	}
-	for _, c := range cases {
-		if got := OriginAllowed(c.origin, c.host, pats); got != c.want {
-			t.Errorf("OriginAllowed(%q, %q) = %v, want %v", c.origin, c.host, got, c.want)
-		}
-	}
-	if OriginAllowed("null", "x", nil) {
-		t.Error("null origin allowed without a pattern")
-	}
-	if err := CheckOriginPatterns([]string{"[bad"}); err == nil {
-		t.Error("malformed pattern accepted")
-	}
-}
-
 func TestSelectSubprotocol(t *testing.T) {
 	conf := []string{"chat", "echo"}
 	cases := []struct {
@@ -55,25 +23,6 @@ func TestSelectSubprotocol(t *testing.T) {
 			t.Errorf("SelectSubprotocol(%q) = %q, want %q", c.offered, got, c.want)
 		}
 	}
-}
-
-// FuzzOriginAllowed: the server's own origin and a missing Origin are always
-// allowed; with no patterns, only those (and nothing else) are.
-func FuzzOriginAllowed(f *testing.F) {
-	f.Add("http://127.0.0.1:10081", "127.0.0.1:10081")
-	f.Fuzz(func(t *testing.T, origin, host string) {
-		got := OriginAllowed(origin, host, nil)
-		if origin == "" && !got {
-			t.Fatal("empty origin refused")
-		}
-		if got && origin != "" {
-			// Allowed without patterns: its host must be the request host.
-			if i := strings.Index(origin, "://"); i < 0 || !strings.Contains(strings.ToLower(origin), strings.ToLower(host)) {
-				t.Fatalf("origin %q allowed for host %q without a pattern", origin, host)
-			}
-		}
-		_ = OriginAllowed(origin, host, []string{host, "*", "[", "http://*"})
-	})
 }
 
 // FuzzSelectSubprotocol: the choice is always one the client offered and the

@@ -1,4 +1,4 @@
-// The benchmark's Node peer: the minimal echo server of the npm package `ws`,
+// The minimal echo server of the npm package `ws` (the load bench's Node peer, and an upstream in the front tests),
 // with compression off and the same 1 MiB message limit as our server.
 // WSJS_WS_DIR is the extracted package; prints "listening ADDR".
 'use strict';
