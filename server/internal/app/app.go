@@ -109,9 +109,6 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket policy: %v (set -policy-domains)", err)
 	}
-	if cfg.BridgeAllow == nil {
-		cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.Port))}
-	}
 	origins, err := origin.New(cfg.Origins, origin.OwnHosts(host, bound.Port, interfaceIPs()))
 	if err != nil {
 		return nil, fmt.Errorf("-origins: %v", err)
@@ -130,7 +127,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	})
 	s.ln = sniff.New(inner, cfg.SniffTimeout, s.policy.Go, log)
 
-	var handler http.Handler = s.routes(&ruffleproxy.Handler{Allow: cfg.BridgeAllow, Logger: log})
+	var handler http.Handler = s.routes(s.bridge(bound.Port, origins))
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.SniffTimeout,
@@ -150,7 +147,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		s.tls = true
 	}
 	log.Info("server configured", "addr", bound.String(), "policy_domains", domains, "policy_ports", ports,
-		"bridge_allow", cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
+		"bridge", s.cfg.bridgeOn(), "bridge_allow", s.cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
 	return s, nil
 }
 
@@ -290,7 +287,7 @@ func (s *Server) WSURL(path string) string {
 
 // routes maps paths: WebSocket upgrades on / and /echo go to the echo
 // handler; other requests get files.
-func (s *Server) routes(bridge http.Handler) http.Handler {
+func (s *Server) routes(bridge *ruffleproxy.Handler) http.Handler {
 	mux := http.NewServeMux()
 	files := fileHandler(s.cfg.Dist, s.cfg.Page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -308,9 +305,34 @@ func (s *Server) routes(bridge http.Handler) http.Handler {
 		}
 		s.echo.ServeHTTP(w, r)
 	})
-	mux.Handle(BridgePath, bridge)
+	if bridge != nil {
+		mux.Handle(BridgePath, bridge)
+	} else {
+		mux.HandleFunc(BridgePath, func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the Ruffle socket bridge is off: start the server with -bridge or -ruffle-dir", http.StatusNotFound)
+		})
+	}
 	mux.Handle(RufflePath, ruffleHandler(s.cfg.RuffleDir))
 	return mux
+}
+
+// bridge is the Ruffle socket bridge, or nil when it is not served. Its
+// pages are the echo's, and its relays are pinged like echo connections.
+func (s *Server) bridge(port int, origins *origin.Policy) *ruffleproxy.Handler {
+	if !s.cfg.bridgeOn() {
+		return nil
+	}
+	if s.cfg.BridgeAllow == nil {
+		s.cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	}
+	return &ruffleproxy.Handler{
+		Allow:        s.cfg.BridgeAllow,
+		Logger:       s.log,
+		CheckOrigin:  func(r *http.Request) bool { return origins.Allowed(r.Header.Get("Origin")) },
+		MaxConns:     s.cfg.BridgeMaxConns,
+		PingInterval: s.cfg.PingInterval,
+		PingTimeout:  s.cfg.PingTimeout,
+	}
 }
 
 // fileHandler serves dir's files, page at /, and no directory listings.

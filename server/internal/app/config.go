@@ -49,6 +49,7 @@ type Config struct {
 	SniffTimeout   time.Duration // first byte and HTTP header deadline
 	PolicyTimeout  time.Duration
 	ShutdownGrace  time.Duration
+	Limits
 
 	// -upstream mode (front.go) and -policy-only mode (policyonly.go).
 	Upstream            string // relay non-policy connections to this host:port; "" = echo mode
@@ -90,9 +91,10 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	c.Limits.addFlags(fs)
 	modeFlags(fs, &c)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n       server doctor [flags] ws[s]://host:port/path   (see server doctor -h)\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket. With -upstream it is instead a\nfront for your own server; with -policy-only, a socket policy daemon.\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server doctor [flags] ws[s]://host:port/path   (see server doctor -h)\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\nWith -upstream it is instead a front for your own server; with -policy-only, a socket\npolicy daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -158,7 +160,7 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 	if c.MaxConns <= 0 {
 		return fmt.Errorf("-max-conns must be positive, got %d", c.MaxConns)
 	}
-	return nil
+	return c.Limits.check()
 }
 
 func splitComma(s string) []string {
