@@ -41,6 +41,9 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if ok, err := runMode(ctx, cfg, log, stdout); ok {
+		return err
+	}
 	s, err := Start(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -54,6 +54,13 @@ type Config struct {
 	PolicyTimeout    time.Duration
 	ShutdownGrace    time.Duration
 	Limits
+
+	// -upstream mode (front.go) and -policy-only mode (policyonly.go).
+	Upstream            string // relay non-policy connections to this host:port; "" = echo mode
+	UpstreamProxy       string // PROXY protocol header to the upstream: "", "v1" or "v2"
+	UpstreamDialTimeout time.Duration
+	UpstreamIdleTimeout time.Duration
+	PolicyOnly          bool // serve only the policy, on PolicyAddr
 }
 
 // errHelpShown tells Run that -h or -version printed and it should exit 0.
@@ -89,8 +96,9 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	c.Limits.addFlags(fs)
+	modeFlags(fs, &c)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server doctor [flags] ws[s]://host:port/path   (see server doctor -h)\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\nWith -upstream it is instead a front for your own server; with -policy-only, a socket\npolicy daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +154,9 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
+	}
+	if err = c.checkMode(); err != nil {
+		return err
 	}
 	if c.MaxMessage <= 0 {
 		return fmt.Errorf("-max-message must be positive, got %d", c.MaxMessage)

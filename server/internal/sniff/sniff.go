@@ -15,7 +15,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/netutil"
@@ -257,19 +256,6 @@ func (c *Conn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
-}
-
-// SyscallConn exposes the inner socket (for readiness waits) once the
-// peeked byte has been read again; before that the socket would not show it.
-func (c *Conn) SyscallConn() (syscall.RawConn, error) {
-	if c.replay.Load() {
-		return nil, errors.New("sniff: first byte not read yet")
-	}
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return nil, errors.ErrUnsupported
-	}
-	return sc.SyscallConn()
 }
 
 // Peek reads the first byte of c within timeout and returns c wrapped so the
