@@ -3,7 +3,6 @@ package loadbench
 import (
 	"bufio"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -14,19 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/web-socket-js/web-socket-js/internal/nodews"
 	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
 )
 
 // WS is the pinned Node `ws` package the Node peer runs.
-var WS = npmpkg.Package{
-	Name:      "ws",
-	Version:   "8.23.0",
-	Integrity: "sha512-wCkmX8QMOrKjgO8HW2WyDbTSGeqkocxgDzS9iR79rEAexty6/2qzilx3Ag8Tqf9ykop3irLKle0MtVn5qjVnoQ==",
-	Keep:      []string{"package"},
-}
-
-//go:embed wsecho.js
-var wsEchoJS []byte
+var WS = nodews.WS
 
 // peer is one echo server under test, run as its own process.
 type peer struct {
@@ -91,12 +83,12 @@ func peerSpecs(ctx context.Context, opts Options) ([]peerSpec, error) {
 			if err != nil {
 				return nil, nil, errors.New("node is not on PATH: install Node.js (Debian: apt-get install -y nodejs npm), or set SkipNode")
 			}
-			dir, err := npmpkg.Ensure(ctx, WS)
+			dir, err := npmpkg.Ensure(ctx, nodews.WS)
 			if err != nil {
 				return nil, nil, err
 			}
 			script := filepath.Join(tmp, "wsecho.js")
-			if err := os.WriteFile(script, wsEchoJS, 0o644); err != nil {
+			if err := os.WriteFile(script, nodews.EchoJS, 0o644); err != nil {
 				return nil, nil, err
 			}
 			return []string{node, script}, []string{"WSJS_WS_DIR=" + filepath.Join(dir, "package")}, nil

@@ -8,7 +8,9 @@ import flash.utils.setTimeout;
 import websocketjs.BridgeCodec;
 import websocketjs.EventSink;
 import websocketjs.Handshake;
+import websocketjs.RFC2817Socket;
 import websocketjs.WebSocket;
+import websocketjs.WebSocketOptions;
 import websocketjs.WebSocketUrl;
 
 /**
@@ -20,9 +22,6 @@ public class WebSocketMain extends Sprite implements EventSink {
 	public static const BRIDGE_VERSION:int = 1;
 	/** Optional callbacks beyond BRIDGE_VERSION's, announced with "ready" (BRIDGE.md). */
 	public static const FEATURES:String = "sendMany";
-	public static const DEFAULT_CONNECT_TIMEOUT_MS:int = 10000;
-	public static const DEFAULT_CLOSE_TIMEOUT_MS:int = 5000;
-	public static const DEFAULT_MAX_MESSAGE_BYTES:int = 16777216;
 
 	private var bridgeName:String = "__wsjsBridge";
 	private var sockets:Object = {};
@@ -30,9 +29,10 @@ public class WebSocketMain extends Sprite implements EventSink {
 	private var notifyScheduled:Boolean;
 	private var notified:Boolean; // "notify" sent, wsjsPoll not called since
 	private var debugOn:Boolean;
-	private var connectTimeoutMs:int = DEFAULT_CONNECT_TIMEOUT_MS;
-	private var closeTimeoutMs:int = DEFAULT_CLOSE_TIMEOUT_MS;
-	private var maxMessageBytes:Number = DEFAULT_MAX_MESSAGE_BYTES;
+	// wsjsSetOptions: for sockets created afterwards.
+	private var connectTimeoutMs:int = WebSocketOptions.DEFAULT_CONNECT_TIMEOUT_MS;
+	private var closeTimeoutMs:int = WebSocketOptions.DEFAULT_CLOSE_TIMEOUT_MS;
+	private var maxMessageBytes:Number = WebSocketOptions.DEFAULT_MAX_MESSAGE_BYTES;
 	private var explicitPolicy:Boolean;
 	private var policyRequested:Object = {};
 
@@ -71,6 +71,12 @@ public class WebSocketMain extends Sprite implements EventSink {
 		return debugOn;
 	}
 
+	/** Queues a log event for the page: about socket id, or about none (0); "debug" only with wsjsSetDebug(true). */
+	private function log(id:int, level:String, message:String):void {
+		if (level == "debug" && !debugOn) return;
+		emit({id: id, type: "log", level: level, message: BridgeCodec.esc(message)});
+	}
+
 	private function notifyPage():void {
 		notifyScheduled = false;
 		if (notified || queue.length == 0) return;
@@ -101,9 +107,9 @@ public class WebSocketMain extends Sprite implements EventSink {
 			args[i] = BridgeCodec.unesc(args[i] == null ? "" : String(args[i]));
 			if (args[i] == null) return "wsjsCreate: argument " + names[i] + " is not esc-encoded";
 		}
-		var url:WebSocketUrl;
+		var options:WebSocketOptions = new WebSocketOptions();
 		try {
-			url = new WebSocketUrl(args[0]);
+			options.url = new WebSocketUrl(args[0]);
 		} catch (e:Error) {
 			return e.message;
 		}
@@ -132,13 +138,24 @@ public class WebSocketMain extends Sprite implements EventSink {
 		if (proxy) {
 			if (!/^([a-zA-Z0-9._~-]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/.test(proxy)) return "invalid proxy host '" + proxy + "'";
 			if (proxyPort < 1 || proxyPort > 65535) return "invalid proxy port " + proxyPort;
-			if (url.secure) return "wss:// through an HTTP proxy is not supported: Flash's SecureSocket cannot start TLS inside a CONNECT tunnel";
+			if (options.url.secure) return "wss:// through an HTTP proxy is not supported: Flash's SecureSocket cannot start TLS inside a CONNECT tunnel";
 		} else if (proxyAuthorization != null) {
 			return "a Proxy-Authorization header needs a proxy";
 		}
-		ensurePolicy(proxy || url.host, proxy ? proxyPort : url.port);
-		var ws:WebSocket = new WebSocket(id, this, url, protocols, args[2], args[3], extra,
-			proxy, proxyPort, proxyAuthorization, connectTimeoutMs, closeTimeoutMs, maxMessageBytes);
+		ensurePolicy(proxy || options.url.host, proxy ? proxyPort : options.url.port);
+		options.protocols = protocols;
+		options.origin = args[2];
+		options.cookie = args[3];
+		options.extraHeaders = extra;
+		if (proxy) {
+			options.proxyHost = proxy;
+			options.proxyPort = proxyPort;
+			options.proxyAuthorization = proxyAuthorization;
+		}
+		options.connectTimeoutMs = connectTimeoutMs;
+		options.closeTimeoutMs = closeTimeoutMs;
+		options.maxMessageBytes = maxMessageBytes;
+		var ws:WebSocket = new WebSocket(id, this, options);
 		sockets[id] = ws;
 		ws.start();
 		return "";
@@ -151,19 +168,15 @@ public class WebSocketMain extends Sprite implements EventSink {
 	 */
 	private function ensurePolicy(host:String, port:int):void {
 		if (explicitPolicy) return;
-		var where:String = "xmlsocket://" + RFC2817Host(host) + ":" + port;
+		var where:String = "xmlsocket://" + RFC2817Socket.authority(host, port);
 		if (policyRequested[where]) return;
 		policyRequested[where] = true;
 		try {
 			Security.loadPolicyFile(where);
-			if (debugOn) emit({id: 0, type: "log", level: "debug", message: BridgeCodec.esc("socket policy: " + where)});
+			log(0, "debug", "socket policy: " + where);
 		} catch (e:Error) {
-			emit({id: 0, type: "log", level: "error", message: BridgeCodec.esc("could not request " + where + ": " + e.message)});
+			log(0, "error", "could not request " + where + ": " + e.message);
 		}
-	}
-
-	private static function RFC2817Host(host:String):String {
-		return host.indexOf(":") >= 0 ? "[" + host + "]" : host;
 	}
 
 	private function send(id:int, kind:String, data:String):int {
@@ -185,7 +198,7 @@ public class WebSocketMain extends Sprite implements EventSink {
 			}
 			if (ws) ws.flush();
 		} catch (e:Error) {
-			emit({id: id, type: "log", level: "error", message: BridgeCodec.esc("wsjsSendMany: " + e.message)});
+			log(id, "error", "wsjsSendMany: " + e.message);
 		}
 		return out;
 	}
@@ -194,12 +207,12 @@ public class WebSocketMain extends Sprite implements EventSink {
 		try {
 			var payload:Object = kind == "t" ? BridgeCodec.unesc(data) : kind == "b" ? BridgeCodec.unb64(data) : null;
 			if (payload == null) {
-				emit({id: id, type: "log", level: "error", message: BridgeCodec.esc("wsjsSend: data is not " + (kind == "b" ? "b64" : kind == "t" ? "esc" : "of kind t or b"))});
+				log(id, "error", "wsjsSend: data is not " + (kind == "b" ? "b64" : kind == "t" ? "esc" : "of kind t or b"));
 				return -1;
 			}
 			return ws.send(kind, payload, flush);
 		} catch (e:Error) {
-			emit({id: id, type: "log", level: "error", message: BridgeCodec.esc("wsjsSend: " + e.message)});
+			log(id, "error", "wsjsSend: " + e.message);
 		}
 		return -1;
 	}
@@ -209,7 +222,7 @@ public class WebSocketMain extends Sprite implements EventSink {
 			var ws:WebSocket = sockets[id];
 			if (ws) ws.close(code, BridgeCodec.unesc(reason || "") || "");
 		} catch (e:Error) {
-			emit({id: id, type: "log", level: "error", message: BridgeCodec.esc("wsjsClose: " + e.message)});
+			log(id, "error", "wsjsClose: " + e.message);
 		}
 	}
 
@@ -221,9 +234,9 @@ public class WebSocketMain extends Sprite implements EventSink {
 	}
 
 	private function setOptions(connectTimeout:int, closeTimeout:int, maxMessage:int):void {
-		connectTimeoutMs = connectTimeout > 0 ? connectTimeout : DEFAULT_CONNECT_TIMEOUT_MS;
-		closeTimeoutMs = closeTimeout > 0 ? closeTimeout : DEFAULT_CLOSE_TIMEOUT_MS;
-		maxMessageBytes = maxMessage > 0 ? maxMessage : DEFAULT_MAX_MESSAGE_BYTES;
+		connectTimeoutMs = connectTimeout > 0 ? connectTimeout : WebSocketOptions.DEFAULT_CONNECT_TIMEOUT_MS;
+		closeTimeoutMs = closeTimeout > 0 ? closeTimeout : WebSocketOptions.DEFAULT_CLOSE_TIMEOUT_MS;
+		maxMessageBytes = maxMessage > 0 ? maxMessage : WebSocketOptions.DEFAULT_MAX_MESSAGE_BYTES;
 	}
 
 	private function loadPolicy(url:String):void {
@@ -232,9 +245,9 @@ public class WebSocketMain extends Sprite implements EventSink {
 			if (!where) return;
 			explicitPolicy = true;
 			Security.loadPolicyFile(where);
-			if (debugOn) emit({id: 0, type: "log", level: "debug", message: BridgeCodec.esc("socket policy: " + where)});
+			log(0, "debug", "socket policy: " + where);
 		} catch (e:Error) {
-			emit({id: 0, type: "log", level: "error", message: BridgeCodec.esc("wsjsLoadPolicy: " + e.message)});
+			log(0, "error", "wsjsLoadPolicy: " + e.message);
 		}
 	}
 

@@ -7,6 +7,7 @@ import tests.CodecTests;
 import tests.FrameTests;
 import tests.HandshakeTests;
 import tests.T;
+import websocketjs.WebSocketTests;
 
 /**
  * The AS3 unit tests: runs every suite, then hands the page the number of passed assertions
@@ -21,6 +22,7 @@ public class TestMain extends Sprite {
 		T.run("codecs", CodecTests.run);
 		T.run("frames", FrameTests.run);
 		T.run("handshake", HandshakeTests.run);
+		T.run("websocket", WebSocketTests.run);
 		ExternalInterface.call("wsjsTestsDone", T.passed, T.failures);
 	}
 }

@@ -17,9 +17,21 @@ import (
 	"golang.org/x/term"
 )
 
+// npmNetworkFlags bound how long one npm command may spend on an unreachable registry:
+// npm's defaults (two retries, up to a minute apart, five-minute requests) made a build
+// with no network wait minutes before saying anything. One retry a second later and
+// eight-second requests still ride out a dropped packet.
+var npmNetworkFlags = []string{"--fetch-retries=1", "--fetch-retry-mintimeout=1000",
+	"--fetch-retry-maxtimeout=2000", "--fetch-timeout=8000"}
+
+// reachHint is what to check when the registry cannot be reached.
+const reachHint = "check that this machine reaches the npm registry npm is configured for " +
+	"(`npm config get registry`, and `npm config get https-proxy` behind a proxy)"
+
 // DownloadWithNPM asks the npm client where the registry it is configured for keeps p's
 // tarball, and downloads it with a progress bar when the log is a terminal. When the
-// direct download fails (an authenticated mirror, say) it lets `npm pack` fetch it.
+// direct download fails (an authenticated mirror, say) it lets `npm pack` fetch it; when
+// both fail, the error gives each one's reason.
 func DownloadWithNPM(ctx context.Context, p Package, dst string, progress io.Writer) error {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
@@ -32,10 +44,14 @@ func DownloadWithNPM(ctx context.Context, p Package, dst string, progress io.Wri
 	if dist.Integrity != p.Integrity {
 		return fmt.Errorf("the registry's integrity for %s is %s, but %s is pinned; refusing it", p, dist.Integrity, p.Integrity)
 	}
-	if err := httpDownload(ctx, dist.Tarball, dst, progress); err == nil {
+	directErr := httpDownload(ctx, dist.Tarball, dst, progress)
+	if directErr == nil {
 		return nil
 	}
-	return npmPack(ctx, npm, p, dst)
+	if err := npmPack(ctx, npm, p, dst); err != nil {
+		return fmt.Errorf("downloading %s failed (%v), and then %w", dist.Tarball, directErr, err)
+	}
+	return nil
 }
 
 type npmDist struct {
@@ -45,12 +61,13 @@ type npmDist struct {
 
 func npmView(ctx context.Context, npm string, p Package) (npmDist, error) {
 	var dist npmDist
-	cmd := exec.CommandContext(ctx, npm, "view", "--json", p.String(), "dist")
+	args := append([]string{"view", "--json"}, npmNetworkFlags...)
+	cmd := exec.CommandContext(ctx, npm, append(args, p.String(), "dist")...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return dist, fmt.Errorf("`npm view %s dist` failed (is the npm registry reachable from here?): %v: %s", p, err, strings.TrimSpace(stderr.String()))
+		return dist, fmt.Errorf("`npm view %s dist` failed: %s; %s", p, npmReason(err, out, stderr.String()), reachHint)
 	}
 	if err := json.Unmarshal(out, &dist); err != nil || dist.Tarball == "" {
 		return dist, fmt.Errorf("`npm view %s dist` gave no tarball (does that version exist?): %s", p, strings.TrimSpace(string(out)))
@@ -63,7 +80,7 @@ func httpDownload(ctx context.Context, url, dst string, progress io.Writer) erro
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := downloadClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -89,6 +106,14 @@ func httpDownload(ctx context.Context, url, dst string, progress io.Writer) erro
 	return err
 }
 
+// downloadClient gives up on a tarball host that does not answer rather than wait
+// forever; a slow but live download is not cut short (no overall timeout).
+var downloadClient = &http.Client{Transport: func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone() // keeps the environment's proxy
+	t.ResponseHeaderTimeout = 15 * time.Second
+	return t
+}()}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
@@ -101,16 +126,44 @@ func npmPack(ctx context.Context, npm string, p Package, dst string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, npm, "pack", "--silent", "--pack-destination", dir, p.String())
+	// --loglevel=error, not --silent: --silent also hides the reason npm failed.
+	args := append([]string{"pack", "--loglevel=error", "--pack-destination", dir}, npmNetworkFlags...)
+	cmd := exec.CommandContext(ctx, npm, append(args, p.String())...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("`npm pack %s` failed: %v: %s", p, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("`npm pack %s` failed: %s; %s", p, npmReason(err, nil, stderr.String()), reachHint)
 	}
 	name := strings.TrimSpace(string(out))
 	if i := strings.LastIndex(name, "\n"); i >= 0 {
 		name = name[i+1:]
 	}
 	return os.Rename(filepath.Join(dir, name), dst)
+}
+
+// npmReason is the cause npm gave for a failed command: the code and summary of its
+// --json error object when there is one, else its "npm error" lines (without the
+// pointer to its debug log), else the exit status.
+func npmReason(runErr error, jsonOut []byte, stderr string) string {
+	var e struct {
+		Error struct{ Code, Summary string } `json:"error"`
+	}
+	if json.Unmarshal(jsonOut, &e) == nil && e.Error.Summary != "" {
+		return strings.TrimSpace(e.Error.Code + " " + e.Error.Summary)
+	}
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "npm error"))
+		if l != "" && !strings.HasPrefix(l, "A complete log of this run") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > 6 {
+		lines = lines[:6]
+	}
+	if len(lines) == 0 {
+		return runErr.Error()
+	}
+	return strings.Join(lines, "; ")
 }

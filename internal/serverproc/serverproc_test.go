@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/web-socket-js/web-socket-js/internal/project"
 )
+
+var echoURL = regexp.MustCompile(`ws://127\.0\.0\.1:[0-9]+/echo`)
 
 func TestShutdownGrace(t *testing.T) {
 	for _, c := range []struct {
@@ -28,8 +32,9 @@ func TestShutdownGrace(t *testing.T) {
 	}
 }
 
-// TestRunStopsOnCancel runs the real server binary and checks that
-// cancelling the context stops it cleanly, well inside mage's 5 s window.
+// TestRunStopsOnCancel runs the real server binary with a WebSocket client
+// that never answers the server's close 1001, and checks that cancelling the
+// context still stops it cleanly inside mage's 5 s cleanup window.
 func TestRunStopsOnCancel(t *testing.T) {
 	root, err := project.Root()
 	if err != nil {
@@ -49,17 +54,19 @@ func TestRunStopsOnCancel(t *testing.T) {
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
-	started := false
-	for lines.Scan() {
-		if strings.Contains(lines.Text(), "try it at http://127.0.0.1:") {
-			started = true
-			break
-		}
+	wsURL := ""
+	for wsURL == "" && lines.Scan() {
+		wsURL = echoURL.FindString(lines.Text())
 	}
-	if !started {
-		t.Fatalf("server never printed its URL (run: %v)", <-done)
+	if wsURL == "" {
+		t.Fatalf("server never printed its echo URL (run: %v)", <-done)
 	}
 	go io.Copy(io.Discard, pr)
+	silent, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close() // never read: the 1001 goes unanswered
 	stop()
 	select {
 	case err := <-done:

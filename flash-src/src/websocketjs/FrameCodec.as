@@ -22,7 +22,7 @@ public final class FrameCodec {
 	private var fragmentOpcode:int;
 	private var failed:Boolean;
 
-	public function FrameCodec(maxMessageBytes:Number = 16777216) {
+	public function FrameCodec(maxMessageBytes:Number = WebSocketOptions.DEFAULT_MAX_MESSAGE_BYTES) {
 		this.maxMessageBytes = maxMessageBytes;
 	}
 
@@ -71,7 +71,10 @@ public final class FrameCodec {
 
 	/** true for a close code an endpoint may receive (RFC 6455 section 7.4, IANA registry). */
 	public static function isValidCloseCode(code:int):Boolean {
-		return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+		// 1004-1006 are reserved, and 1005/1006 only ever reported, never sent.
+		return (code >= CloseCode.NORMAL && code <= CloseCode.UNSUPPORTED_DATA) ||
+			(code >= CloseCode.INVALID_DATA && code <= CloseCode.LAST_REGISTERED) ||
+			(code >= CloseCode.APP_FIRST && code <= CloseCode.APP_LAST);
 	}
 
 	/** Appends received bytes. */
@@ -85,7 +88,7 @@ public final class FrameCodec {
 	/**
 	 * The next complete event, or null when more input is needed:
 	 * {type:"text", data:String} | {type:"binary", data:ByteArray} |
-	 * {type:"ping"|"pong", data:ByteArray} | {type:"close", code:int (1005 = none), reason:String} |
+	 * {type:"ping"|"pong", data:ByteArray} | {type:"close", code:int (CloseCode.NO_STATUS = none), reason:String} |
 	 * {type:"fail", code:int, message:String} (after which the decoder stays failed).
 	 */
 	public function next():Object {
@@ -97,14 +100,14 @@ public final class FrameCodec {
 			var b1:int = buf[start + 1];
 			var fin:Boolean = (b0 & 0x80) != 0;
 			var opcode:int = b0 & 0x0F;
-			if (b0 & 0x70) return fail(1002, "frame has RSV bits set but no extension was negotiated");
-			if (opcode > 2 && opcode < 8 || opcode > 10) return fail(1002, "frame has unknown opcode " + opcode);
-			if (b1 & 0x80) return fail(1002, "server frame is masked");
+			if (b0 & 0x70) return fail(CloseCode.PROTOCOL_ERROR, "frame has RSV bits set but no extension was negotiated");
+			if (opcode > 2 && opcode < 8 || opcode > 10) return fail(CloseCode.PROTOCOL_ERROR, "frame has unknown opcode " + opcode);
+			if (b1 & 0x80) return fail(CloseCode.PROTOCOL_ERROR, "server frame is masked");
 			var control:Boolean = opcode >= 8;
 			var len:Number = b1 & 0x7F;
 			var headLen:uint = 2;
-			if (control && !fin) return fail(1002, "control frame is fragmented");
-			if (control && len > 125) return fail(1002, "control frame payload is longer than 125 bytes");
+			if (control && !fin) return fail(CloseCode.PROTOCOL_ERROR, "control frame is fragmented");
+			if (control && len > 125) return fail(CloseCode.PROTOCOL_ERROR, "control frame payload is longer than 125 bytes");
 			if (len == 126) {
 				if (avail < 4) return null;
 				len = (buf[start + 2] << 8) | buf[start + 3];
@@ -115,16 +118,16 @@ public final class FrameCodec {
 				var hi:uint = buf.readUnsignedInt();
 				var lo:uint = buf.readUnsignedInt();
 				buf.position = start;
-				if (hi & 0x80000000) return fail(1002, "frame length has its most significant bit set");
+				if (hi & 0x80000000) return fail(CloseCode.PROTOCOL_ERROR, "frame length has its most significant bit set");
 				len = hi * 4294967296 + lo;
 				headLen = 10;
 			}
 			if (!control) {
-				if (opcode == CONTINUATION && !fragments) return fail(1002, "continuation frame without a message to continue");
-				if (opcode != CONTINUATION && fragments) return fail(1002, "new data frame before the fragmented message ended");
+				if (opcode == CONTINUATION && !fragments) return fail(CloseCode.PROTOCOL_ERROR, "continuation frame without a message to continue");
+				if (opcode != CONTINUATION && fragments) return fail(CloseCode.PROTOCOL_ERROR, "new data frame before the fragmented message ended");
 				var soFar:Number = fragments ? fragments.length : 0;
 				if (soFar + len > maxMessageBytes) {
-					return fail(1009, "message of at least " + (soFar + len) + " bytes exceeds the limit of " + maxMessageBytes);
+					return fail(CloseCode.MESSAGE_TOO_BIG, "message of at least " + (soFar + len) + " bytes exceeds the limit of " + maxMessageBytes);
 				}
 			}
 			if (avail < headLen + len) return null;
@@ -155,19 +158,19 @@ public final class FrameCodec {
 	private function messageEvent(opcode:int, payload:ByteArray):Object {
 		if (opcode == BINARY) return {type: "binary", data: payload};
 		var text:String = Utf8.decode(payload);
-		if (text == null) return fail(1007, "text message is not valid UTF-8");
+		if (text == null) return fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8");
 		return {type: "text", data: text};
 	}
 
 	private function controlEvent(opcode:int, payload:ByteArray):Object {
 		if (opcode == PING) return {type: "ping", data: payload};
 		if (opcode == PONG) return {type: "pong", data: payload};
-		if (payload.length == 0) return {type: "close", code: 1005, reason: ""};
-		if (payload.length == 1) return fail(1002, "close frame payload of 1 byte");
+		if (payload.length == 0) return {type: "close", code: CloseCode.NO_STATUS, reason: ""};
+		if (payload.length == 1) return fail(CloseCode.PROTOCOL_ERROR, "close frame payload of 1 byte");
 		var code:int = payload.readUnsignedShort();
-		if (!isValidCloseCode(code)) return fail(1002, "close frame has invalid code " + code);
+		if (!isValidCloseCode(code)) return fail(CloseCode.PROTOCOL_ERROR, "close frame has invalid code " + code);
 		var reason:String = Utf8.decode(payload, 2, payload.length - 2);
-		if (reason == null) return fail(1007, "close reason is not valid UTF-8");
+		if (reason == null) return fail(CloseCode.INVALID_DATA, "close reason is not valid UTF-8");
 		return {type: "close", code: code, reason: reason};
 	}
 

@@ -32,10 +32,10 @@ public final class Handshake {
 		var lines:Array = text.split("\r\n");
 		for each (var line:String in lines) {
 			var colon:int = line.indexOf(":");
-			if (colon <= 0) throw new Error("header line without a name: " + JSON_quote(line));
+			if (colon <= 0) throw new Error("header line without a name: " + quoted(line));
 			var name:String = line.substring(0, colon);
 			var value:String = line.substring(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-			if (!isToken(name)) throw new Error("header name is not an HTTP token: " + JSON_quote(name));
+			if (!isToken(name)) throw new Error("header name is not an HTTP token: " + quoted(name));
 			if (RESERVED.indexOf(name.toLowerCase()) >= 0) throw new Error("header " + name + " is set by the WebSocket client and cannot be given");
 			if (!isFieldValue(value)) throw new Error("header " + name + " has a value with CR, LF, NUL or another control character");
 			out.push([name, value]);
@@ -48,7 +48,8 @@ public final class Handshake {
 		return !/[\x00-\x08\x0A-\x1F\x7F]/.test(s);
 	}
 
-	private static function JSON_quote(s:String):String {
+	/** s in single quotes for an error message, control characters shown as '?'. */
+	private static function quoted(s:String):String {
 		return "'" + s.replace(/[\x00-\x1F\x7F]/g, "?") + "'";
 	}
 
@@ -108,13 +109,13 @@ public final class Handshake {
 	public static function parseResponse(head:String):Object {
 		var lines:Array = head.replace(/\r\n\r\n$/, "").split("\r\n");
 		var m:Object = /^HTTP\/(\d)\.(\d) (\d\d\d)(?: ([^\r\n]*))?$/.exec(lines[0]);
-		if (!m) throw new Error("malformed HTTP status line: " + JSON_quote(String(lines[0]).substring(0, 80)));
+		if (!m) throw new Error("malformed HTTP status line: " + quoted(String(lines[0]).substring(0, 80)));
 		var headers:Object = {};
 		for (var i:int = 1; i < lines.length; i++) {
 			var line:String = lines[i];
 			var colon:int = line.indexOf(":");
 			if (colon <= 0 || !isToken(line.substring(0, colon))) {
-				throw new Error("malformed header line in the response: " + JSON_quote(line.substring(0, 80)));
+				throw new Error("malformed header line in the response: " + quoted(line.substring(0, 80)));
 			}
 			var name:String = line.substring(0, colon).toLowerCase();
 			var value:String = line.substring(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
@@ -138,7 +139,7 @@ public final class Handshake {
 		var h:Object = r.headers;
 		var upgrade:String = single(h, "upgrade");
 		if (upgrade == null || upgrade.toLowerCase() != "websocket") {
-			throw new Error("response lacks 'Upgrade: websocket' (got " + (upgrade == null ? "none" : JSON_quote(upgrade)) + ")");
+			throw new Error("response lacks 'Upgrade: websocket' (got " + (upgrade == null ? "none" : quoted(upgrade)) + ")");
 		}
 		var connection:Array = h["connection"] ? String(h["connection"].join(",")).toLowerCase().split(",") : [];
 		var hasUpgrade:Boolean = false;
@@ -152,14 +153,14 @@ public final class Handshake {
 		if (accept != acceptFor(key)) throw new Error("Sec-WebSocket-Accept does not match the key sent");
 		var ext:String = h["sec-websocket-extensions"] ? String(h["sec-websocket-extensions"].join(", ")) : "";
 		if (ext.replace(/[ \t,]/g, "").length > 0) {
-			throw new Error("server selected extension(s) " + JSON_quote(ext) + " that the client did not offer");
+			throw new Error("server selected extension(s) " + quoted(ext) + " that the client did not offer");
 		}
 		var protocol:String = "";
 		if (h["sec-websocket-protocol"]) {
 			if (h["sec-websocket-protocol"].length > 1) throw new Error("response repeats Sec-WebSocket-Protocol");
 			protocol = h["sec-websocket-protocol"][0];
 			if (!offered || offered.indexOf(protocol) < 0) {
-				throw new Error("server selected subprotocol " + JSON_quote(protocol) + " that the client did not offer");
+				throw new Error("server selected subprotocol " + quoted(protocol) + " that the client did not offer");
 			}
 		}
 		return {protocol: protocol, extensions: ""};

@@ -21,8 +21,10 @@ public final class RFC2817Socket {
 	public var onConnect:Function;
 	public var onData:Function;
 	public var onClose:Function;
+	/** Set when the player refused the connection (SecurityErrorEvent: no socket policy allows it). */
+	public var refusedByPolicy:Boolean;
 
-	private var socket:Socket;
+	internal var socket:Socket; // internal: the package's tests dispatch the player's events on it
 	private var connectRequest:String; // non-null while waiting for the proxy's answer
 	private var proxyHead:ByteArray;
 	private var target:String;
@@ -188,6 +190,7 @@ public final class RFC2817Socket {
 	}
 
 	private function securityError(e:SecurityErrorEvent):void {
+		refusedByPolicy = true;
 		report("Flash refused the connection (no socket policy file allows it): " + e.text);
 	}
 }

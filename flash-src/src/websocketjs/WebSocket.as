@@ -19,19 +19,10 @@ public final class WebSocket {
 
 	private var id:int;
 	private var sink:EventSink;
-	private var url:WebSocketUrl;
-	private var protocols:Array;
-	private var origin:String;
-	private var cookie:String;
-	private var extraHeaders:Array;
-	private var proxyHost:String;
-	private var proxyPort:int;
-	private var proxyAuthorization:String;
-	private var connectTimeoutMs:int;
-	private var closeTimeoutMs:int;
-	private var maxMessageBytes:Number;
+	private var options:WebSocketOptions;
+	private var url:WebSocketUrl; // options.url
 
-	private var transport:RFC2817Socket;
+	internal var transport:RFC2817Socket; // internal: the package's tests reach the socket through it
 	private var key:String;
 	private var head:ByteArray;     // response bytes until the header block is complete
 	private var decoder:FrameCodec;
@@ -39,38 +30,27 @@ public final class WebSocket {
 	private var timerSet:Boolean;
 	private var sentClose:Boolean;
 	private var receivedClose:Boolean;
-	private var closeCode:int = 1005;
+	private var closeCode:int = CloseCode.NO_STATUS;
 	private var closeReason:String = "";
 
-	/** Arguments are validated by the caller (WebSocketMain.create). */
-	public function WebSocket(id:int, sink:EventSink, url:WebSocketUrl, protocols:Array, origin:String,
-			cookie:String, extraHeaders:Array, proxyHost:String, proxyPort:int, proxyAuthorization:String,
-			connectTimeoutMs:int, closeTimeoutMs:int, maxMessageBytes:Number) {
+	/** options are validated by the caller (WebSocketMain.create). */
+	public function WebSocket(id:int, sink:EventSink, options:WebSocketOptions) {
 		this.id = id;
 		this.sink = sink;
-		this.url = url;
-		this.protocols = protocols;
-		this.origin = origin;
-		this.cookie = cookie;
-		this.extraHeaders = extraHeaders;
-		this.proxyHost = proxyHost;
-		this.proxyPort = proxyPort;
-		this.proxyAuthorization = proxyAuthorization;
-		this.connectTimeoutMs = connectTimeoutMs;
-		this.closeTimeoutMs = closeTimeoutMs;
-		this.maxMessageBytes = maxMessageBytes;
+		this.options = options;
+		this.url = options.url;
 	}
 
 	/** Opens the connection; failures arrive as error + close events. */
 	public function start():void {
-		startTimer(connectTimedOut, connectTimeoutMs);
-		log("debug", "connecting to " + url.hostHeader + (proxyHost ? " through proxy " + RFC2817Socket.authority(proxyHost, proxyPort) : ""));
+		startTimer(connectTimedOut, options.connectTimeoutMs);
+		log("debug", "connecting to " + url.hostHeader + (options.proxyHost ? " through proxy " + RFC2817Socket.authority(options.proxyHost, options.proxyPort) : ""));
 		try {
 			transport = new RFC2817Socket(url.secure);
 			transport.onConnect = guarded(transportConnected);
 			transport.onData = guarded(transportData);
 			transport.onClose = guarded(transportClosed);
-			transport.connect(url.host, url.port, proxyHost, proxyPort, proxyAuthorization);
+			transport.connect(url.host, url.port, options.proxyHost, options.proxyPort, options.proxyAuthorization);
 		} catch (e:Error) {
 			failAbnormally(e.message);
 		}
@@ -106,7 +86,7 @@ public final class WebSocket {
 		}
 		if (state != OPEN) return;
 		// The page checks these (1000 or 3000-4999, reason up to 123 bytes); never send a bad frame.
-		if (code != 0 && code != 1000 && (code < 3000 || code > 4999)) {
+		if (code != 0 && code != CloseCode.NORMAL && (code < CloseCode.APP_FIRST || code > CloseCode.APP_LAST)) {
 			log("error", "close code " + code + " may not be sent by a client; closing without a code");
 			code = 0;
 		}
@@ -114,7 +94,7 @@ public final class WebSocket {
 		if (payload.length > 125) payload = FrameCodec.closePayload(code, "");
 		state = CLOSING;
 		sentClose = true;
-		startTimer(closeTimedOut, closeTimeoutMs);
+		startTimer(closeTimedOut, options.closeTimeoutMs);
 		sendFrame(FrameCodec.CLOSE, payload);
 	}
 
@@ -136,7 +116,7 @@ public final class WebSocket {
 	private function transportConnected():void {
 		if (state != CONNECTING) return;
 		key = Handshake.makeKey(generateRandomBytes(16));
-		var request:String = Handshake.buildRequest(url, key, protocols, origin, cookie, extraHeaders);
+		var request:String = Handshake.buildRequest(url, key, options.protocols, options.origin, options.cookie, options.extraHeaders);
 		// The request is logged with credentials blanked: cookies are never logged.
 		if (sink.debug) log("debug", "handshake request:\n" + request.replace(/^(Cookie|Authorization):.*$/gim, "$1: (not logged)"));
 		head = new ByteArray();
@@ -158,14 +138,14 @@ public final class WebSocket {
 			if (sink.debug) log("debug", "handshake response:\n" + text.replace(/^(Set-Cookie):.*$/gim, "$1: (not logged)"));
 			var result:Object;
 			try {
-				result = Handshake.checkResponse(text, key, protocols);
+				result = Handshake.checkResponse(text, key, options.protocols);
 			} catch (e:Error) {
 				failAbnormally("WebSocket handshake with " + url.hostHeader + " failed: " + e.message);
 				return;
 			}
 			clearTimer();
 			state = OPEN;
-			decoder = new FrameCodec(maxMessageBytes);
+			decoder = new FrameCodec(options.maxMessageBytes);
 			sink.emit({id: id, type: "open", protocol: BridgeCodec.esc(result.protocol), extensions: BridgeCodec.esc(result.extensions)});
 			if (head.length > end) decoder.push(head, end, head.length - end);
 			head = null;
@@ -212,10 +192,10 @@ public final class WebSocket {
 		if (!sentClose) {
 			sentClose = true;
 			state = CLOSING;
-			sendFrame(FrameCodec.CLOSE, FrameCodec.closePayload(code == 1005 ? 0 : code, ""));
+			sendFrame(FrameCodec.CLOSE, FrameCodec.closePayload(code == CloseCode.NO_STATUS ? 0 : code, ""));
 		}
 		// RFC 6455 section 7.1.1: the server closes TCP first; do it ourselves after the timeout.
-		startTimer(closeTimedOut, closeTimeoutMs);
+		startTimer(closeTimedOut, options.closeTimeoutMs);
 	}
 
 	private function transportClosed(error:String):void {
@@ -224,17 +204,43 @@ public final class WebSocket {
 			finish(true, closeCode, closeReason);
 			return;
 		}
+		if (state == CLOSING) {
+			// The page called close() and TCP ended before the server's close frame came. As in
+			// browsers (Chromium: close 1006, no error event) this is no failure the page must
+			// be told about as an error: only the close says it was not clean.
+			log("debug", error || "connection closed before the server answered the close frame");
+			finish(false, CloseCode.ABNORMAL, "");
+			return;
+		}
 		if (error == null) {
 			error = state == CONNECTING ? "connection closed before the WebSocket handshake completed" :
-				state == OPEN ? "connection closed without a closing handshake" :
-				"connection closed before the server answered the close frame";
+				"connection closed without a closing handshake";
 		}
+		// A policy refusal (Error #2048) is the commonest failure and the hardest to see into:
+		// name the command that checks every rule Flash applied, for this URL and page.
+		if (transport.refusedByPolicy && !options.proxyHost) error = policyRefusal(error, options.origin, url);
 		failAbnormally(error);
+	}
+
+	/**
+	 * The reason reported when Flash refused a direct connection to url for a page at origin:
+	 * detail (the player's words) and the doctor command line (server/README.md) that checks
+	 * the socket policy and the handshake as Flash would.
+	 */
+	public static function policyRefusal(detail:String, origin:String, url:WebSocketUrl):String {
+		return detail + ". To see why, run: web-socket-js-server doctor -origin " + shellWord(origin) + " " +
+			shellWord(url.href) + " (from a clone: go run ./server doctor ...)";
+	}
+
+	/** s as one POSIX shell word: as is when it has no special character, else single-quoted. */
+	public static function shellWord(s:String):String {
+		if (/^[A-Za-z0-9_@%+=:,.\/-]+$/.test(s)) return s;
+		return "'" + s.split("'").join("'\\''") + "'";
 	}
 
 	private function connectTimedOut():void {
 		timerSet = false;
-		if (state == CONNECTING) failAbnormally("no WebSocket connection to " + url.hostHeader + " within " + connectTimeoutMs + " ms");
+		if (state == CONNECTING) failAbnormally("no WebSocket connection to " + url.hostHeader + " within " + options.connectTimeoutMs + " ms");
 	}
 
 	private function closeTimedOut():void {
@@ -243,7 +249,7 @@ public final class WebSocket {
 		if (receivedClose) {
 			finish(true, closeCode, closeReason);
 		} else {
-			failAbnormally("the server did not answer the close frame within " + closeTimeoutMs + " ms");
+			failAbnormally("the server did not answer the close frame within " + options.closeTimeoutMs + " ms");
 		}
 	}
 
@@ -261,11 +267,11 @@ public final class WebSocket {
 		finish(false, code, "");
 	}
 
-	/** An abnormal end: error, then close 1006. */
+	/** An abnormal end: error, then close 1006 (CloseCode.ABNORMAL). */
 	private function failAbnormally(message:String):void {
 		if (state == CLOSED) return;
 		sink.emit({id: id, type: "error", message: BridgeCodec.esc(message)});
-		finish(false, 1006, "");
+		finish(false, CloseCode.ABNORMAL, "");
 	}
 
 	private function finish(wasClean:Boolean, code:int, reason:String):void {

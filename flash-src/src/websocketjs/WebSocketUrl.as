@@ -62,6 +62,11 @@ public final class WebSocketUrl {
 		resource = percentEncode(path);
 	}
 
+	/** The URL in its canonical form: scheme, Host header value, resource. */
+	public function get href():String {
+		return (secure ? "wss://" : "ws://") + hostHeader + resource;
+	}
+
 	/**
 	 * Path and query may only carry printable ASCII on the request line: anything else is
 	 * sent as percent-encoded UTF-8, the way browsers serialise such URLs.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
+	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
@@ -40,6 +41,9 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if ok, err := runMode(ctx, cfg, log, stdout); ok {
+		return err
+	}
 	s, err := Start(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -105,13 +109,14 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket policy: %v (set -policy-domains)", err)
 	}
-	if cfg.BridgeAllow == nil {
-		cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.Port))}
+	origins, err := origin.New(cfg.Origins, origin.OwnHosts(host, bound.Port, interfaceIPs()))
+	if err != nil {
+		return nil, fmt.Errorf("-origins: %v", err)
 	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
 	s.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
 	s.echo = echo.New(echo.Options{
-		OriginPatterns: cfg.Origins,
+		Origins:        origins,
 		Subprotocols:   cfg.Subprotocols,
 		MaxMessage:     cfg.MaxMessage,
 		MaxConns:       cfg.MaxConns,
@@ -120,16 +125,8 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		MessageTimeout: cfg.MessageTimeout,
 		Logger:         log,
 	})
-	s.ln = sniff.New(inner, cfg.SniffTimeout, s.policy.Go, log)
-
-	var handler http.Handler = s.routes(&ruffleproxy.Handler{Allow: cfg.BridgeAllow, Logger: log})
-	s.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.SniffTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	s.ln = frontDoor(inner, cfg, s.policy.Go, log)
+	s.http = httpServer(cfg, s.routes(s.bridge(bound.Port, origins)), log)
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -142,7 +139,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		s.tls = true
 	}
 	log.Info("server configured", "addr", bound.String(), "policy_domains", domains, "policy_ports", ports,
-		"bridge_allow", cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
+		"bridge", s.cfg.bridgeOn(), "bridge_allow", s.cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
 	return s, nil
 }
 
@@ -227,6 +224,23 @@ func (s *Server) shutdown() {
 	s.log.Info("stopped")
 }
 
+// interfaceIPs are this machine's addresses, which pages loaded from this
+// server by IP address have as their origin host; none if they cannot be
+// listed.
+func interfaceIPs() []net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
+}
+
 // Wait blocks until the server has shut down and returns why it stopped
 // serving (nil after a requested shutdown).
 func (s *Server) Wait() error {
@@ -265,7 +279,7 @@ func (s *Server) WSURL(path string) string {
 
 // routes maps paths: WebSocket upgrades on / and /echo go to the echo
 // handler; other requests get files.
-func (s *Server) routes(bridge http.Handler) http.Handler {
+func (s *Server) routes(bridge *ruffleproxy.Handler) http.Handler {
 	mux := http.NewServeMux()
 	files := fileHandler(s.cfg.Dist, s.cfg.Page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -283,9 +297,34 @@ func (s *Server) routes(bridge http.Handler) http.Handler {
 		}
 		s.echo.ServeHTTP(w, r)
 	})
-	mux.Handle(BridgePath, bridge)
+	if bridge != nil {
+		mux.Handle(BridgePath, bridge)
+	} else {
+		mux.HandleFunc(BridgePath, func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the Ruffle socket bridge is off: start the server with -bridge or -ruffle-dir", http.StatusNotFound)
+		})
+	}
 	mux.Handle(RufflePath, ruffleHandler(s.cfg.RuffleDir))
 	return mux
+}
+
+// bridge is the Ruffle socket bridge, or nil when it is not served. Its
+// pages are the echo's, and its relays are pinged like echo connections.
+func (s *Server) bridge(port int, origins *origin.Policy) *ruffleproxy.Handler {
+	if !s.cfg.bridgeOn() {
+		return nil
+	}
+	if s.cfg.BridgeAllow == nil {
+		s.cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	}
+	return &ruffleproxy.Handler{
+		Allow:        s.cfg.BridgeAllow,
+		Logger:       s.log,
+		CheckOrigin:  func(r *http.Request) bool { return origins.Allowed(r.Header.Get("Origin")) },
+		MaxConns:     s.cfg.BridgeMaxConns,
+		PingInterval: s.cfg.PingInterval,
+		PingTimeout:  s.cfg.PingTimeout,
+	}
 }
 
 // fileHandler serves dir's files, page at /, and no directory listings.

@@ -35,8 +35,8 @@ import (
 
 // serverStacks names the server's own goroutines for leak checks.
 var serverStacks = []string{
-	"server/echo.", "server/sniff.(*Listener)", "server/policy.(*Server)",
-	"server/ruffleproxy.", "server/app.(*Server)",
+	"server/internal/echo.", "server/internal/sniff.(*Listener)", "server/internal/policy.(*Server)",
+	"internal/ruffleproxy.", "server/internal/app.(*Server)",
 }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -294,7 +294,7 @@ func TestStaticFilesAndRoutes(t *testing.T) {
 }
 
 func TestBridgeToOwnPortAndRefusal(t *testing.T) {
-	s := start(t, testConfig(t))
+	s := start(t, testConfig(t, "-bridge"))
 	other, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -360,7 +360,7 @@ func TestStalledMessageIsDropped(t *testing.T) {
 func TestShutdownSends1001(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := Start(ctx, testConfig(t), quiet())
+	s, err := Start(ctx, testConfig(t, "-bridge"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,6 +453,7 @@ func TestBadFlags(t *testing.T) {
 		{"-max-conns", "-1"},
 		{"-log-level", "loud"},
 		{"-bridge-allow", "nohost"},
+		{"-bridge-max-conns", "0"},
 		{"stray"},
 	}
 	for _, args := range bad {

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
+	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // Version is reported by -version; server/main.go sets it from its
@@ -45,9 +47,20 @@ type Config struct {
 	PingInterval   time.Duration
 	PingTimeout    time.Duration
 	MessageTimeout time.Duration
-	SniffTimeout   time.Duration // first byte and HTTP header deadline
-	PolicyTimeout  time.Duration
-	ShutdownGrace  time.Duration
+	// HandshakeTimeout is one deadline from accept through the first
+	// request's headers (the first byte included); also each later
+	// request's read deadline on a kept-alive connection.
+	HandshakeTimeout time.Duration
+	PolicyTimeout    time.Duration
+	ShutdownGrace    time.Duration
+	Limits
+
+	// -upstream mode (front.go) and -policy-only mode (policyonly.go).
+	Upstream            string // relay non-policy connections to this host:port; "" = echo mode
+	UpstreamProxy       string // PROXY protocol header to the upstream: "", "v1" or "v2"
+	UpstreamDialTimeout time.Duration
+	UpstreamIdleTimeout time.Duration
+	PolicyOnly          bool // serve only the policy, on PolicyAddr
 }
 
 // errHelpShown tells Run that -h or -version printed and it should exit 0.
@@ -62,7 +75,7 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	var showVersion bool
 	fs.StringVar(&c.Addr, "addr", DefaultAddr, "`host:port` for HTTP, WebSocket and in-band policy requests")
 	fs.StringVar(&c.PolicyAddr, "policy-addr", "", "also serve policy requests alone on this `host:port` (Flash asks port 843 first, e.g. :843); off by default")
-	fs.StringVar(&origins, "origins", "", "comma-separated origins allowed to open WebSockets besides the server's own:\nexample.com, *.example.com, https://example.com:8443, or null")
+	fs.StringVar(&origins, "origins", "", "comma-separated origins allowed to open WebSockets besides the server's own (its -addr host, or localhost\nand this machine's addresses for loopback or all interfaces): example.com, *.example.com,\nhttps://example.com:8443, or null (which admits every sandboxed iframe and file: page, on any site)")
 	fs.StringVar(&domains, "policy-domains", "", "comma-separated domains the socket policy allows (host, IPv4, *.example.com; * only if given);\ndefault: the -addr host (localhost and 127.0.0.1 for loopback or all interfaces)")
 	fs.StringVar(&ports, "policy-ports", "", "comma-separated ports or ranges the socket policy allows (e.g. 10081,8000-8010; * only if given);\ndefault: the -addr port")
 	fs.StringVar(&protos, "subprotocols", "", "comma-separated subprotocols; the first one a client offers that is listed is selected")
@@ -78,12 +91,14 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.DurationVar(&c.PingInterval, "ping-interval", echo.DefaultPingInterval, "idle time before the server pings a client (negative: never)")
 	fs.DurationVar(&c.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long a ping may go unanswered before the client is dropped")
 	fs.DurationVar(&c.MessageTimeout, "message-timeout", echo.DefaultMessageTimeout, "how long one message may take to arrive once it has started")
-	fs.DurationVar(&c.SniffTimeout, "handshake-timeout", 10*time.Second, "deadline for a new connection's first byte and its HTTP request headers")
+	fs.DurationVar(&c.HandshakeTimeout, "handshake-timeout", sniff.DefaultTimeout, "one deadline from a connection's accept through its first byte and HTTP request headers\n(and for reading each later request on a kept-alive connection)")
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	c.Limits.addFlags(fs)
+	modeFlags(fs, &c)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket.\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server doctor [flags] ws[s]://host:port/path   (see server doctor -h)\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\nWith -upstream it is instead a front for your own server; with -policy-only, a socket\npolicy daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -117,7 +132,7 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 		}
 	}
 	c.Origins = splitComma(origins)
-	if err = echo.CheckOriginPatterns(c.Origins); err != nil {
+	if err = origin.CheckPatterns(c.Origins); err != nil {
 		return fmt.Errorf("-origins: %v", err)
 	}
 	if domains != "" {
@@ -140,13 +155,16 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
 	}
+	if err = c.checkMode(); err != nil {
+		return err
+	}
 	if c.MaxMessage <= 0 {
 		return fmt.Errorf("-max-message must be positive, got %d", c.MaxMessage)
 	}
 	if c.MaxConns <= 0 {
 		return fmt.Errorf("-max-conns must be positive, got %d", c.MaxConns)
 	}
-	return nil
+	return c.Limits.check()
 }
 
 func splitComma(s string) []string {
