@@ -137,7 +137,7 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	// A syntax error: an error event naming file and line, shown over the page.
 	edit(t, root, benchAS3File, `"dialling "`, `"dialling " +;`)
 	ev := next(t, events, log)
-	where := benchAS3File + ":67:"
+	where := fmt.Sprintf("%s:%d:", benchAS3File, lineOf(t, filepath.Join(root, benchAS3File), `"dialling " +;`))
 	if ev.name != "error" || !strings.Contains(ev.data, where) {
 		t.Fatalf("after a syntax error: %+v", ev)
 	}
@@ -179,6 +179,20 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	if kids := childProcesses(t); len(kids) > 0 {
 		t.Errorf("processes started by the test still running: %v", kids)
 	}
+}
+
+// lineOf is the 1-based line of the first s in the file.
+func lineOf(t *testing.T, file, s string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), s)
+	if i < 0 {
+		t.Fatalf("%s does not hold %q", file, s)
+	}
+	return 1 + strings.Count(string(b[:i]), "\n")
 }
 
 func alive(pid int) bool {
