@@ -125,16 +125,8 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		MessageTimeout: cfg.MessageTimeout,
 		Logger:         log,
 	})
-	s.ln = sniff.New(inner, cfg.SniffTimeout, s.policy.Go, log)
-
-	var handler http.Handler = s.routes(s.bridge(bound.Port, origins))
-	s.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.SniffTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	s.ln = frontDoor(inner, cfg, s.policy.Go, log)
+	s.http = httpServer(cfg, s.routes(s.bridge(bound.Port, origins)), log)
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {

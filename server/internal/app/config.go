@@ -17,6 +17,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // Version is reported by -version; server/main.go sets it from its
@@ -46,9 +47,12 @@ type Config struct {
 	PingInterval   time.Duration
 	PingTimeout    time.Duration
 	MessageTimeout time.Duration
-	SniffTimeout   time.Duration // first byte and HTTP header deadline
-	PolicyTimeout  time.Duration
-	ShutdownGrace  time.Duration
+	// HandshakeTimeout is one deadline from accept through the first
+	// request's headers (the first byte included); also each later
+	// request's read deadline on a kept-alive connection.
+	HandshakeTimeout time.Duration
+	PolicyTimeout    time.Duration
+	ShutdownGrace    time.Duration
 	Limits
 
 	// -upstream mode (front.go) and -policy-only mode (policyonly.go).
@@ -87,7 +91,7 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.DurationVar(&c.PingInterval, "ping-interval", echo.DefaultPingInterval, "idle time before the server pings a client (negative: never)")
 	fs.DurationVar(&c.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long a ping may go unanswered before the client is dropped")
 	fs.DurationVar(&c.MessageTimeout, "message-timeout", echo.DefaultMessageTimeout, "how long one message may take to arrive once it has started")
-	fs.DurationVar(&c.SniffTimeout, "handshake-timeout", 10*time.Second, "deadline for a new connection's first byte and its HTTP request headers")
+	fs.DurationVar(&c.HandshakeTimeout, "handshake-timeout", sniff.DefaultTimeout, "one deadline from a connection's accept through its first byte and HTTP request headers\n(and for reading each later request on a kept-alive connection)")
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")

@@ -65,7 +65,7 @@ func StartFront(ctx context.Context, cfg Config, log *slog.Logger) (*Front, erro
 			return nil, err
 		}
 	}
-	f.ln = sniff.New(inner, cfg.SniffTimeout, f.policy.Go, log)
+	f.ln = sniff.Listen(inner, sniff.Options{Timeout: cfg.HandshakeTimeout, MaxPending: cfg.MaxHandshakes, Divert: f.policy.Go, Logger: log})
 	log.Info("front configured", "addr", bound.String(), "upstream", cfg.Upstream, "proxy_protocol", cfg.UpstreamProxy,
 		"policy_domains", domains, "policy_ports", ports, "max_conns", cfg.MaxConns)
 	f.serve(ctx)

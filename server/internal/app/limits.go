@@ -3,26 +3,41 @@ package app
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
+// DefaultHTTPWriteTimeout bounds writing one HTTP answer (a file).
+const DefaultHTTPWriteTimeout = time.Minute
+
 // Limits are the settings that bound what clients, and attackers, can make
-// the server hold: the bridge's mounting and size. See the Security section
-// of server/README.md.
+// the server hold: connections before their headers, HTTP answers, and the
+// Ruffle bridge. See the Security section of server/README.md.
 type Limits struct {
-	Bridge         bool // mount /ruffle-socket even without -ruffle-dir or -bridge-allow
-	BridgeMaxConns int  // relays at once
+	Bridge           bool          // mount /ruffle-socket even without -ruffle-dir or -bridge-allow
+	BridgeMaxConns   int           // relays at once
+	MaxHandshakes    int           // connections not yet past their request headers
+	HTTPWriteTimeout time.Duration // writing one HTTP answer
 }
 
 func (l *Limits) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&l.Bridge, "bridge", false, "serve the Ruffle socket bridge at /ruffle-socket; on by itself with -ruffle-dir or -bridge-allow")
 	fs.IntVar(&l.BridgeMaxConns, "bridge-max-conns", ruffleproxy.DefaultMaxConns, "most Ruffle bridge relays at once; more get HTTP 503")
+	fs.IntVar(&l.MaxHandshakes, "max-handshakes", sniff.DefaultMaxPending, "most connections at once that have not yet sent their request headers;\nat the cap a new connection closes the oldest of them")
+	fs.DurationVar(&l.HTTPWriteTimeout, "http-write-timeout", DefaultHTTPWriteTimeout, "deadline for writing one HTTP answer (not WebSockets, which are pinged)")
 }
 
 func (l *Limits) check() error {
 	if l.BridgeMaxConns <= 0 {
 		return fmt.Errorf("-bridge-max-conns must be positive, got %d", l.BridgeMaxConns)
+	}
+	if l.MaxHandshakes <= 0 {
+		return fmt.Errorf("-max-handshakes must be positive, got %d", l.MaxHandshakes)
+	}
+	if l.HTTPWriteTimeout <= 0 {
+		return fmt.Errorf("-http-write-timeout must be positive, got %v", l.HTTPWriteTimeout)
 	}
 	return nil
 }

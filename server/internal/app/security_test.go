@@ -2,17 +2,26 @@ package app
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
 
 // These tests play the attacks from the security review against the real
@@ -221,4 +230,174 @@ func silentTarget(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// closedWithin reads c until the server closes it and fails unless that
+// happens before limit (counted from start): a read still blocked then
+// means the server holds the connection.
+func closedWithin(t *testing.T, c net.Conn, start time.Time, limit time.Duration, what string) {
+	t.Helper()
+	c.SetReadDeadline(start.Add(limit))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("%s: still open %v after it started", what, limit)
+	}
+}
+
+// A request that declares a body and sends none, or a chunked body that
+// stalls, is answered and closed at once; before, it was held with no answer.
+func TestStalledRequestBodyIsRefused(t *testing.T) {
+	s := start(t, testConfig(t))
+	for _, head := range []string{
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n",
+		"GET /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+	} {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		begun := time.Now()
+		io.WriteString(c, head)
+		c.SetReadDeadline(begun.Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%q: no answer: %v", head, err)
+		}
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("%q: %d, want 413", head, resp.StatusCode)
+		}
+		closedWithin(t, c, begun, 5*time.Second, "connection after a refused body")
+	}
+}
+
+// A client that asks for a big file and never reads is dropped after
+// -http-write-timeout instead of holding a connection and its goroutine.
+func TestStalledDownloadIsDropped(t *testing.T) {
+	cfg := testConfig(t, "-http-write-timeout", "500ms")
+	big := make([]byte, 64<<20) // more than the socket buffers on the way hold
+	if err := os.WriteFile(filepath.Join(cfg.Dist, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, cfg)
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	// Never read. The kernel may keep delivering what the server queued
+	// before it closed, so watch the server's side: its connection
+	// goroutine must end while this client is still connected.
+	leakcheck.Wait(t, "net/http.(*conn).serve")
+}
+
+// One deadline from accept through the headers: a client silent for most of
+// -handshake-timeout that then trickles a byte at a time is closed at the
+// deadline, not given a fresh header timeout after its first byte.
+func TestHandshakeDeadlineIsAbsolute(t *testing.T) {
+	const timeout = 3 * time.Second
+	s := start(t, testConfig(t, "-handshake-timeout", timeout.String()))
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	begun := time.Now()
+	time.Sleep(timeout * 9 / 10)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for _, b := range []byte("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ") {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+		}
+	}()
+	// The old two-step deadline closed it at 0.9+1 = 1.9 × timeout.
+	closedWithin(t, c, begun, timeout*3/2, "connection trickling its headers")
+}
+
+// raiseFileLimit lifts the soft limit on open files to at least n, or skips
+// with the reason (the hard limit is below it).
+func raiseFileLimit(t *testing.T, n uint64) {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Cur >= n {
+		return
+	}
+	if lim.Max < n {
+		t.Fatalf("needs %d open files; the hard limit is %d (raise it with ulimit -Hn)", n, lim.Max)
+	}
+	old := lim.Cur
+	lim.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lim.Cur = old; syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim) })
+}
+
+// 3,000 connections that never send a byte: the server keeps at most
+// -max-handshakes of them (closing the oldest), so they cost a bounded
+// number of goroutines and descriptors, and a client that speaks at once is
+// still served well within the handshake timeout.
+func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
+	const silent, maxPending = 3000, 500
+	raiseFileLimit(t, 2*silent+1000)
+	s := start(t, testConfig(t, "-max-handshakes", fmt.Sprint(maxPending)))
+	before := runtime.NumGoroutine()
+	conns := make([]net.Conn, 0, silent)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range silent {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatalf("after %d silent connections: %v", len(conns), err)
+		}
+		conns = append(conns, c)
+	}
+	// Every dial is accepted before the client's request below; let the
+	// accept loop catch up with the last of them.
+	for deadline := time.Now().Add(10 * time.Second); s.ln.Pending() < maxPending; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d pending", s.ln.Pending())
+		}
+	}
+	if p := s.ln.Pending(); p > maxPending {
+		t.Fatalf("%d connections pending, over -max-handshakes %d", p, maxPending)
+	}
+	if g := runtime.NumGoroutine() - before; g > maxPending+100 {
+		t.Fatalf("%d silent connections hold %d goroutines; the cap is %d", silent, g, maxPending)
+	}
+	// Served within half the handshake timeout: not waiting for silent
+	// connections to time out.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, s.WSURL(EchoPath), nil)
+	if err != nil {
+		t.Fatalf("a client during the flood: %v", err)
+	}
+	defer c.CloseNow()
+	if err := c.Write(ctx, websocket.MessageText, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatalf("echo during the flood: %v", err)
+	}
+	if got := readAll(t, s.Addr(), policy.Request); !strings.HasPrefix(string(got), "<?xml") {
+		t.Fatalf("policy during the flood: %q", got)
+	}
 }
