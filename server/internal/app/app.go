@@ -114,7 +114,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		return nil, fmt.Errorf("-origins: %v", err)
 	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
-	s.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	s.policy = policyServer(cfg, xml, log)
 	s.echo = echo.New(echo.Options{
 		Origins:        origins,
 		Subprotocols:   cfg.Subprotocols,

@@ -401,3 +401,36 @@ func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
 		t.Fatalf("policy during the flood: %q", got)
 	}
 }
+
+// 1,100 connections that send '<' and stall, on the main port and on the
+// standalone policy port: a fresh client still gets its policy within a
+// second on both. Before, the 1,024-slot budget was full and new policy
+// connections were closed at once.
+func TestPolicyServedDuringAStalledFlood(t *testing.T) {
+	const stalled = 1100
+	raiseFileLimit(t, 4*stalled+1000)
+	s := start(t, testConfig(t, "-policy-addr", "127.0.0.1:0"))
+	for _, addr := range []string{s.Addr(), s.PolicyAddr()} {
+		var conns []net.Conn
+		for range stalled {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatalf("after %d stalled connections: %v", len(conns), err)
+			}
+			defer c.Close()
+			c.Write([]byte("<"))
+			conns = append(conns, c)
+		}
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		io.WriteString(c, policy.Request)
+		got, err := io.ReadAll(c)
+		if !strings.HasPrefix(string(got), "<?xml") {
+			t.Fatalf("policy on %s with %d stalled connections open: %q (%v)", addr, stalled, got, err)
+		}
+	}
+}
