@@ -58,7 +58,7 @@ func StartFront(ctx context.Context, cfg Config, log *slog.Logger) (*Front, erro
 		inner.Close()
 		return nil, fmt.Errorf("socket policy: %v (set -policy-domains)", err)
 	}
-	f.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	f.policy = policyServer(cfg, xml, log)
 	if cfg.PolicyAddr != "" {
 		if f.policyLn, err = listenPolicy(cfg.PolicyAddr); err != nil {
 			inner.Close()

@@ -3,9 +3,11 @@ package app
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
+	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
@@ -20,12 +22,16 @@ type Limits struct {
 	BridgeMaxConns   int           // relays at once
 	MaxHandshakes    int           // connections not yet past their request headers
 	HTTPWriteTimeout time.Duration // writing one HTTP answer
+	PolicyMaxConns   int           // policy connections per budget (in-band, standalone)
+	PolicyMaxPerIP   int           // policy connections per client address and budget
 }
 
 func (l *Limits) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&l.Bridge, "bridge", false, "serve the Ruffle socket bridge at /ruffle-socket; on by itself with -ruffle-dir or -bridge-allow")
 	fs.IntVar(&l.BridgeMaxConns, "bridge-max-conns", ruffleproxy.DefaultMaxConns, "most Ruffle bridge relays at once; more get HTTP 503")
 	fs.IntVar(&l.MaxHandshakes, "max-handshakes", sniff.DefaultMaxPending, "most connections at once that have not yet sent their request headers;\nat the cap a new connection closes the oldest of them")
+	fs.IntVar(&l.PolicyMaxConns, "policy-max-conns", policy.DefaultMaxConns, "most policy connections at once, in-band and standalone each; at the cap a new one closes the oldest")
+	fs.IntVar(&l.PolicyMaxPerIP, "policy-max-per-ip", policy.DefaultMaxPerIP, "most policy connections at once from one client address (per port kind); beyond, its oldest is closed")
 	fs.DurationVar(&l.HTTPWriteTimeout, "http-write-timeout", DefaultHTTPWriteTimeout, "deadline for writing one HTTP answer (not WebSockets, which are pinged)")
 }
 
@@ -35,6 +41,9 @@ func (l *Limits) check() error {
 	}
 	if l.MaxHandshakes <= 0 {
 		return fmt.Errorf("-max-handshakes must be positive, got %d", l.MaxHandshakes)
+	}
+	if l.PolicyMaxConns <= 0 || l.PolicyMaxPerIP <= 0 {
+		return fmt.Errorf("-policy-max-conns and -policy-max-per-ip must be positive, got %d and %d", l.PolicyMaxConns, l.PolicyMaxPerIP)
 	}
 	if l.HTTPWriteTimeout <= 0 {
 		return fmt.Errorf("-http-write-timeout must be positive, got %v", l.HTTPWriteTimeout)
@@ -46,4 +55,9 @@ func (l *Limits) check() error {
 // mode needs it (-ruffle-dir), when targets were configured, or when asked.
 func (c *Config) bridgeOn() bool {
 	return c.Bridge || c.RuffleDir != "" || len(c.BridgeAllow) > 0
+}
+
+// policyServer answers policy requests with xml, within cfg's limits.
+func policyServer(cfg Config, xml []byte, log *slog.Logger) *policy.Server {
+	return &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, MaxConns: cfg.PolicyMaxConns, MaxPerIP: cfg.PolicyMaxPerIP, Logger: log}
 }

@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/web-socket-js/web-socket-js/internal/nodews"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/goecho"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/nodeecho"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/app"
 	"github.com/web-socket-js/web-socket-js/server/internal/doctor"
@@ -104,24 +103,6 @@ func policyPort(t *testing.T, reply string) int {
 	})
 }
 
-// echoHandler is a minimal gorilla echo server that allows every origin.
-func echoHandler() http.Handler {
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			kind, data, err := c.ReadMessage()
-			if err != nil || c.WriteMessage(kind, data) != nil {
-				return
-			}
-		}
-	})
-}
-
 // inBandServer is a WebSocket echo server whose policy answer on the same
 // port is answerPolicy's (the cases a hand-written policy server gets wrong).
 func inBandServer(t *testing.T, answerPolicy func(net.Conn)) int {
@@ -136,7 +117,7 @@ func inBandServer(t *testing.T, answerPolicy func(net.Conn)) int {
 			answerPolicy(c)
 		}
 	}, quiet)
-	srv := &http.Server{Handler: echoHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: goecho.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close(); ln.Close() })
 	return inner.Addr().(*net.TCPAddr).Port
@@ -285,22 +266,9 @@ func TestPolicyWithBOM(t *testing.T) {
 	}
 }
 
-// startNodeEcho runs Node's ws echo server (pinned in internal/nodews).
-func startNodeEcho(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	e, err := nodews.StartEcho(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	return e.Addr
-}
-
 func TestHTTPServerAnswersThePolicyRequest(t *testing.T) {
 	// Node's HTTP parser answers the policy request with 400 at once.
-	addr := startNodeEcho(t)
+	addr := nodeecho.Start(t)
 	r := diagnose(t, doctor.Options{URL: "ws://" + addr + "/", Origin: "http://127.0.0.1", Echo: true}, refusedPort(t))
 	wantFailure(t, r, "policy on", "an HTTP server answered the policy request", "400 Bad Request", "-upstream")
 	if st := step(t, r, "echo").Status; st != doctor.StatusOK {
@@ -310,7 +278,7 @@ func TestHTTPServerAnswersThePolicyRequest(t *testing.T) {
 
 func TestHTTPServerWaitsForMore(t *testing.T) {
 	// Go's HTTP server waits for the end of a request line that never comes.
-	srv := &http.Server{Handler: echoHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: goecho.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -39,52 +39,52 @@ func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return mc, bufio.NewReadWriter(mc.frames, brw.Writer), nil
 }
 
-// messageConn runs the message deadline: it starts when the first byte of
-// a message (or of a control frame between messages) arrives, and ends when
-// that has been read. A connection waiting between messages has none (the
+// messageConn runs the message deadline: a message (or a control frame
+// between messages) has begun once its first bytes have arrived, and the
+// deadline is set when the library reads for more of it; it is cleared
+// once the echo loop, or a ping or pong handler between messages, has
+// read it (settle). A connection waiting between messages has none (the
 // pings look after silent clients), while a client that sends part of a
-// frame header and stalls is cut, which a deadline set only once gorilla
-// reports a new message could not do. Only the connection's reading
-// goroutine uses it.
+// frame, even part of a header, and stalls is cut: a deadline set only
+// once the library reports a new message could not do that. A message
+// that arrives whole in one read never sets a deadline at all, which
+// keeps small echoes as cheap as the library's own loop. Only the
+// connection's reading goroutine uses it.
 type messageConn struct {
 	net.Conn
 	timeout   time.Duration
 	frames    *bufio.Reader // what gorilla reads frames through
 	early     []byte        // bytes that came with the handshake, not read yet
+	begun     bool          // bytes of a message or control frame have arrived
 	armed     bool          // the read deadline is set
 	inMessage bool          // the echo loop is reading a data message
 }
 
 func (c *messageConn) Read(p []byte) (int, error) {
+	if c.begun && !c.armed {
+		c.armed = true
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+			return 0, err
+		}
+	}
 	if len(c.early) > 0 {
 		n := copy(p, c.early)
 		c.early = c.early[n:]
-		return n, c.arm()
+		c.begun = true
+		return n, nil
 	}
 	n, err := c.Conn.Read(p)
-	if n > 0 && err == nil {
-		err = c.arm()
+	if n > 0 {
+		c.begun = true
 	}
 	return n, err
 }
 
-// arm starts the deadline, unless it runs already.
-func (c *messageConn) arm() error {
-	if c.armed {
-		return nil
-	}
-	c.armed = true
-	return c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
-}
-
 // settle is called once a message, or a control frame between messages,
-// has been read: when more bytes are waiting, the next one has begun and
-// gets a deadline of its own; otherwise the connection waits with none.
+// has been read: bytes still waiting are the next one's beginning, and
+// the deadline of the one read is cleared.
 func (c *messageConn) settle() error {
-	if c.frames.Buffered() > 0 {
-		c.armed = false
-		return c.arm()
-	}
+	c.begun = c.frames.Buffered() > 0
 	if !c.armed {
 		return nil
 	}
