@@ -60,6 +60,7 @@ type Session struct {
 	server *server
 	warms  []*swf.Warm
 	js     *jsbundle.Incremental
+	cancel context.CancelFunc // ends everything started with the session's context
 	done   chan struct{}
 	err    error
 }
@@ -84,6 +85,7 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 	if err := os.MkdirAll(s.opts.OutDir, 0o755); err != nil {
 		return nil, err
 	}
+	ctx, s.cancel = context.WithCancel(ctx)
 	ok := false
 	defer func() {
 		if !ok {
@@ -247,6 +249,7 @@ func (s *Session) settle(ctx context.Context, p *poller, changed []string) []str
 
 // stop ends the front, the event streams, the compilers and the server.
 func (s *Session) stop() {
+	s.cancel()
 	s.events.close()
 	if s.http != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), frontStopGrace)

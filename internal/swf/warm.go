@@ -46,8 +46,10 @@ type Warm struct {
 	tmp    string   // the compiler's output file, renamed onto target.Output
 	report string   // the link report: which source files the last compile used
 
-	mu     sync.Mutex // one compile at a time: the protocol is request, reply
-	cmd    *exec.Cmd  // nil: no driver, compile cold
+	mu       sync.Mutex      // one compile at a time: the protocol is request, reply
+	ctx      context.Context // the JVM's lifetime
+	classDir string          // the driver's class folder
+	cmd      *exec.Cmd       // nil: no driver, compile cold
 	stdin  io.WriteCloser
 	stdout *bufio.Reader
 	deps   map[string]bool // source files of the last good compile; nil = unknown
@@ -83,11 +85,13 @@ func (c *Compiler) StartWarm(ctx context.Context, t Target) (*Warm, error) {
 		c.logf("no warm compiler (%v); every compile starts a JVM\n", err)
 		return w, nil
 	}
-	return w, w.start(ctx, classDir)
+	w.ctx, w.classDir = ctx, classDir
+	return w, w.start()
 }
 
 // start runs the driver JVM with the compiler's jars on the class path.
-func (w *Warm) start(ctx context.Context, classDir string) error {
+func (w *Warm) start() error {
+	ctx, classDir := w.ctx, w.classDir
 	tc := w.c.Toolchain
 	lib := filepath.Join(tc.Home, "lib")
 	cp := strings.Join([]string{classDir, filepath.Join(lib, "mxmlc.jar"), filepath.Join(lib, "compiler.jar"), filepath.Join(lib, "compiler-common.jar")}, string(os.PathListSeparator))
@@ -111,8 +115,10 @@ func (w *Warm) start(ctx context.Context, classDir string) error {
 	return nil
 }
 
-// PID is the JVM's process id, or 0 when compiles run cold.
+// PID is the JVM's process id, or 0 when compiles run cold (or after Close).
 func (w *Warm) PID() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.cmd == nil || w.cmd.Process == nil {
 		return 0
 	}
@@ -130,10 +136,22 @@ func (w *Warm) Compile(ctx context.Context) (Result, error) {
 	os.Remove(w.tmp)
 	args := append(append([]string{}, w.args...), "-output="+w.tmp, w.target.Entry)
 	var err error
-	if w.cmd == nil {
+	switch {
+	case w.classDir == "":
 		err = w.c.run(w.c.Toolchain.MXMLC(ctx, args...))
-	} else {
-		err = w.ask(append([]string{"+flexlib=" + filepath.Join(w.c.Toolchain.Home, "frameworks")}, args...))
+	case w.cmd == nil:
+		err = errors.New("the warm compiler is closed")
+	default:
+		request := append([]string{"+flexlib=" + filepath.Join(w.c.Toolchain.Home, "frameworks")}, args...)
+		err = w.ask(request)
+		if errors.Is(err, errDriverStopped) && w.ctx.Err() == nil {
+			// The JVM died (out of memory, killed): start another, once.
+			w.c.logf("the warm compiler stopped (%v); starting it again\n", err)
+			w.stop()
+			if err = w.start(); err == nil {
+				err = w.ask(request)
+			}
+		}
 	}
 	if err != nil {
 		os.Remove(w.tmp)
@@ -198,11 +216,11 @@ func (w *Warm) ask(args []string) error {
 	}
 	start := time.Now()
 	if _, err := io.WriteString(w.stdin, strings.Join(args, "\t")+"\n"); err != nil {
-		return fmt.Errorf("warm compiler: %w", err)
+		return fmt.Errorf("%w: %v", errDriverStopped, err)
 	}
 	header, err := w.stdout.ReadString('\n')
 	if err != nil {
-		return fmt.Errorf("warm compiler stopped: %w", err)
+		return fmt.Errorf("%w: %v", errDriverStopped, err)
 	}
 	var code, n int
 	if _, err := fmt.Sscanf(header, "done %d %d\n", &code, &n); err != nil {
@@ -210,7 +228,7 @@ func (w *Warm) ask(args []string) error {
 	}
 	out := make([]byte, n)
 	if _, err := io.ReadFull(w.stdout, out); err != nil {
-		return fmt.Errorf("warm compiler stopped: %w", err)
+		return fmt.Errorf("%w: %v", errDriverStopped, err)
 	}
 	if w.c.OnRun != nil {
 		w.c.OnRun(append([]string{"warm"}, args...), time.Since(start))
@@ -221,12 +239,23 @@ func (w *Warm) ask(args []string) error {
 	return nil
 }
 
-// Close ends the JVM (its input closes, so the driver's loop ends; it is killed after
-// WarmStopGrace) and waits for it.
+// errDriverStopped: the JVM is gone (its pipes closed).
+var errDriverStopped = errors.New("the warm compiler stopped")
+
+// Close ends the JVM and waits for it.
 func (w *Warm) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stop()
+}
+
+// stop closes the JVM's input, so the driver's loop ends, kills it if it has not exited
+// after WarmStopGrace, and waits for it.
+func (w *Warm) stop() error {
 	if w.cmd == nil {
 		return nil
 	}
+	defer func() { w.cmd = nil }()
 	w.stdin.Close()
 	done := make(chan error, 1)
 	go func() { done <- w.cmd.Wait() }()

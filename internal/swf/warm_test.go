@@ -70,6 +70,14 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	if !w.DependsOn(target.Entry) || w.DependsOn(target.Entry+".other.as") {
 		t.Fatalf("the link report does not list exactly the entry file")
 	}
+	// A JVM that dies is replaced at the next compile.
+	first := w.PID()
+	if p, err := os.FindProcess(first); err == nil {
+		p.Kill()
+	}
+	if err := compile(withString("after-kill")); err != nil || !hasString("after-kill") || w.PID() == first {
+		t.Fatalf("compile after the JVM was killed: %v (pid %d, was %d)", err, w.PID(), first)
+	}
 	pid := w.PID()
 	w.Close()
 	if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
