@@ -337,8 +337,8 @@ func (s *Session) report(failures []string) {
 }
 
 // compileSWFs recompiles, at once and each in its warm JVM, every SWF that uses one of
-// the changed files (all of them when all is set): an edit to WebSocketMain.as or a file
-// under websocketjs/ rebuilds both, one to WebSocketMainInsecure.as only that SWF.
+// the changed files (all of them, fully, when all is set): an edit to WebSocketMain.as or
+// a file under websocketjs/ rebuilds both, one to WebSocketMainInsecure.as only that SWF.
 func (s *Session) compileSWFs(ctx context.Context, all bool, changed []string) []string {
 	errs := make([]error, len(s.warms))
 	var wg sync.WaitGroup
@@ -349,7 +349,11 @@ func (s *Session) compileSWFs(ctx context.Context, all bool, changed []string) [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := w.Compile(ctx)
+			var files []string // nil: compile everything
+			if !all {
+				files = changed
+			}
+			res, err := w.Compile(ctx, files)
 			if err == nil {
 				fmt.Fprintf(s.log, "dev: rebuilt %s in %d ms\n", filepath.Base(res.Target.Output), res.Duration.Milliseconds())
 			}
