@@ -492,3 +492,46 @@ func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
 		t.Errorf("the counts of repeated refusals are missing:\n%s", log)
 	}
 }
+
+// dyingListener accepts nothing and fails for good once die is closed.
+type dyingListener struct {
+	net.Listener
+	die chan struct{}
+}
+
+func (l dyingListener) Accept() (net.Conn, error) {
+	<-l.die
+	return nil, errors.New("listener died")
+}
+
+// A main listener that dies while -policy-addr still serves ends the server
+// with an error (the command exits non-zero) instead of leaving a server
+// with no HTTP port running.
+func TestDeadMainListenerEndsTheServer(t *testing.T) {
+	cfg := testConfig(t, "-policy-addr", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	die := make(chan struct{})
+	s, err := build(cfg, quiet(), dyingListener{inner, die})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.policyLn, err = net.Listen("tcp", cfg.PolicyAddr); err != nil {
+		t.Fatal(err)
+	}
+	s.serve(context.Background())
+	close(die)
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Wait() }()
+	select {
+	case err := <-stopped:
+		if err == nil || !strings.Contains(err.Error(), "listener died") {
+			t.Fatalf("the server stopped with %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server kept running (policy port only) after its main listener died")
+	}
+}
