@@ -19,6 +19,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
@@ -40,7 +41,11 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Refusals are logged where they happen, once per connection; the rate
+	// limit keeps an attacker's thousand connections to two lines.
+	logs := ratelog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}), ratelog.DefaultInterval)
+	defer logs.Flush()
+	log := slog.New(logs)
 	if ok, err := runMode(ctx, cfg, log, stdout); ok {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -432,5 +433,62 @@ func TestPolicyServedDuringAStalledFlood(t *testing.T) {
 		if !strings.HasPrefix(string(got), "<?xml") {
 			t.Fatalf("policy on %s with %d stalled connections open: %q (%v)", addr, stalled, got, err)
 		}
+	}
+}
+
+// runLogged runs the command in-process with args and returns the address it
+// printed, its output so far, and a stop function that waits for Run.
+func runLogged(t *testing.T, args ...string) (addr string, out *syncBuffer, stop func()) {
+	t.Helper()
+	checkLeaks(t)
+	out = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, append([]string{"-addr", "127.0.0.1:0", "-dist", t.TempDir()}, args...), out) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := urlIn.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out, stop
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed:\n%s", out.String())
+		}
+	}
+}
+
+var urlIn = regexp.MustCompile(`try it at http://([^/]+)/`)
+
+// 1,024 garbage policy requests and 200 foreign-origin upgrades: each kind
+// of refusal is written once, then counted, and the count is written at
+// shutdown. Before, every connection wrote its own line.
+func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
+	addr, out, stop := runLogged(t)
+	for range 1024 {
+		readAll(t, addr, "<garbage")
+	}
+	for range 200 {
+		if got := upgradeStatus(t, addr, EchoPath, addr, "http://evil.test"); got != http.StatusForbidden {
+			t.Fatalf("foreign origin: %d", got)
+		}
+	}
+	stop()
+	log := out.String()
+	for _, msg := range []string{"policy: bad request", "echo: origin refused"} {
+		if n := strings.Count(log, "msg=\""+msg); n > 2 {
+			t.Errorf("%q written %d times, want once plus one count", msg, n)
+		}
+	}
+	if !strings.Contains(log, `times=1023`) || !strings.Contains(log, `times=199`) {
+		t.Errorf("the counts of repeated refusals are missing:\n%s", log)
 	}
 }
