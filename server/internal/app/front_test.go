@@ -218,7 +218,9 @@ func TestRunFrontMode(t *testing.T) {
 	var out syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-upstream", up, "-log-level", "error"}, &out) }()
+	go func() {
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-upstream", up, "-log-level", "error"}, &out)
+	}()
 	var addr string
 	for i := 0; i < 500 && addr == ""; i++ {
 		time.Sleep(10 * time.Millisecond)
