@@ -358,19 +358,7 @@ func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
 	raiseFileLimit(t, 2*silent+1000)
 	s := start(t, testConfig(t))
 	before := runtime.NumGoroutine()
-	conns := make([]net.Conn, 0, silent)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range silent {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatalf("after %d silent connections: %v", len(conns), err)
-		}
-		conns = append(conns, c)
-	}
+	openSilent(t, s.Addr(), silent)
 	// Every dial is accepted before the client's request below; let the
 	// accept loop catch up with the last of them.
 	for deadline := time.Now().Add(10 * time.Second); s.ln.Pending() < maxPending; time.Sleep(10 * time.Millisecond) {
