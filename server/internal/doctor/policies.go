@@ -168,6 +168,9 @@ func checkTargetPolicy(ctx context.Context, t *target, r *Report, m masterResult
 		return false
 	}
 	s.Status, s.Fix, s.Detail = StatusOK, "", "grants the connection: "+j.By
+	if len(doc.SiteControl) > 0 {
+		s.Detail += "; its site-control element is ignored (only the master policy on port 843 sets the meta-policy)"
+	}
 	if v := checkBytes(a, t.o.timeout()); v.warn != "" {
 		s.Status, s.Detail, s.Fix = StatusWarn, s.Detail+"; but "+v.warn, "remove the byte-order mark"
 	}
