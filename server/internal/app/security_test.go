@@ -23,6 +23,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // These tests play the attacks from the security review against the real
@@ -353,23 +354,11 @@ func raiseFileLimit(t *testing.T, n uint64) {
 // number of goroutines and descriptors, and a client that speaks at once is
 // still served well within the handshake timeout.
 func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
-	const silent, maxPending = 3000, 500
+	const silent, maxPending = 3000, sniff.DefaultMaxPending // the default -max-handshakes
 	raiseFileLimit(t, 2*silent+1000)
-	s := start(t, testConfig(t, "-max-handshakes", fmt.Sprint(maxPending)))
+	s := start(t, testConfig(t))
 	before := runtime.NumGoroutine()
-	conns := make([]net.Conn, 0, silent)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range silent {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatalf("after %d silent connections: %v", len(conns), err)
-		}
-		conns = append(conns, c)
-	}
+	openSilent(t, s.Addr(), silent)
 	// Every dial is accepted before the client's request below; let the
 	// accept loop catch up with the last of them.
 	for deadline := time.Now().Add(10 * time.Second); s.ln.Pending() < maxPending; time.Sleep(10 * time.Millisecond) {
@@ -490,5 +479,109 @@ func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
 	}
 	if !strings.Contains(log, `times=1023`) || !strings.Contains(log, `times=199`) {
 		t.Errorf("the counts of repeated refusals are missing:\n%s", log)
+	}
+}
+
+// dyingListener accepts nothing and fails for good once die is closed.
+type dyingListener struct {
+	net.Listener
+	die chan struct{}
+}
+
+func (l dyingListener) Accept() (net.Conn, error) {
+	<-l.die
+	return nil, errors.New("listener died")
+}
+
+// A main listener that dies while -policy-addr still serves ends the server
+// with an error (the command exits non-zero) instead of leaving a server
+// with no HTTP port running.
+func TestDeadMainListenerEndsTheServer(t *testing.T) {
+	cfg := testConfig(t, "-policy-addr", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	die := make(chan struct{})
+	s, err := build(cfg, quiet(), dyingListener{inner, die})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.policyLn, err = net.Listen("tcp", cfg.PolicyAddr); err != nil {
+		t.Fatal(err)
+	}
+	s.serve(context.Background())
+	close(die)
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Wait() }()
+	select {
+	case err := <-stopped:
+		if err == nil || !strings.Contains(err.Error(), "listener died") {
+			t.Fatalf("the server stopped with %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server kept running (policy port only) after its main listener died")
+	}
+}
+
+// getOn sends a GET for path on c (kept alive) and returns the status.
+func getOn(t *testing.T, c net.Conn, br *bufio.Reader, path string) int {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Plain HTTP connections past their headers count against -max-http-conns:
+// downloads nobody reads fill it and the next request gets 503 (before,
+// nothing counted them); kept-alive idle connections give way to a new one.
+func TestHTTPConnectionsAreCapped(t *testing.T) {
+	cfg := testConfig(t, "-max-http-conns", "2")
+	os.WriteFile(filepath.Join(cfg.Dist, "big.bin"), make([]byte, 64<<20), 0o644)
+	os.WriteFile(filepath.Join(cfg.Dist, "small.txt"), []byte("hi"), 0o644)
+	s := start(t, cfg)
+	dialKept := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	// Two kept-alive idle connections, then a third client: one idle gives way.
+	for range 2 {
+		c, br := dialKept()
+		if got := getOn(t, c, br, "/small.txt"); got != http.StatusOK {
+			t.Fatalf("GET: %d", got)
+		}
+	}
+	c, br := dialKept()
+	if got := getOn(t, c, br, "/small.txt"); got != http.StatusOK {
+		t.Fatalf("a third client while two connections idle: %d, want 200", got)
+	}
+	c.Close()
+	// Two downloads that are never read hold both places.
+	for range 2 {
+		c, _ := dialKept()
+		io.WriteString(c, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, br := dialKept()
+		got := getOn(t, c, br, "/small.txt")
+		if got == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with two stalled downloads over -max-http-conns 2: %d, want 503", got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
