@@ -460,3 +460,13 @@ func TestHandshakeProblemsAreNamed(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownMetaPolicyIsReadAsMasterOnly(t *testing.T) {
+	s := startApp(t)
+	master := policyPort(t, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>`+"\x00")
+	r := diagnose(t, doctor.Options{URL: s.WSURL("/"), Origin: "http://" + s.Addr()}, master)
+	m := step(t, r, "master policy")
+	if !r.Connects || m.Status != doctor.StatusWarn || !strings.Contains(m.Detail, `"by-content-type" means nothing for socket policies`) || !strings.Contains(m.Detail, "grants the connection") {
+		t.Fatalf("master step %s %q (connects %v)", m.Status, m.Detail, r.Connects)
+	}
+}
