@@ -100,6 +100,12 @@ func TestFrontPassesTLSThroughToTheUpstream(t *testing.T) {
 	if got := readAll(t, f.Addr(), policy.Request); !bytes.HasPrefix(got, []byte("<?xml")) || got[len(got)-1] != 0 {
 		t.Fatalf("policy beside TLS: %q", got)
 	}
+	// And the doctor agrees: policy, the upstream's certificate, handshake, echo.
+	r, err := doctor.Run(context.Background(), doctor.Options{URL: "wss://" + f.Addr() + "/", Origin: "https://localhost",
+		RootCAs: cert.Pool, Echo: true, MasterPort: closedPort(t), Timeout: 5 * time.Second})
+	if err != nil || !r.Connects {
+		t.Fatalf("doctor against the wss front: %v %+v", err, r)
+	}
 }
 
 func TestFrontWithUpstreamDown(t *testing.T) {
