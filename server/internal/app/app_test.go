@@ -217,22 +217,28 @@ func TestConnectionLimit(t *testing.T) {
 	echoOnce(t, c, websocket.MessageText, []byte("c"))
 }
 
-func TestIdleConnectionsDoNotBlockARealClient(t *testing.T) {
-	s := start(t, testConfig(t))
-	const idle = 1000
-	conns := make([]net.Conn, 0, idle)
-	defer func() {
+// openSilent opens n connections to addr that never send a byte, closed
+// when the test ends.
+func openSilent(t *testing.T, addr string, n int) {
+	t.Helper()
+	conns := make([]net.Conn, 0, n)
+	t.Cleanup(func() {
 		for _, c := range conns {
 			c.Close()
 		}
-	}()
-	for range idle {
-		c, err := net.Dial("tcp", s.Addr())
+	})
+	for range n {
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
-			t.Fatalf("after %d idle connections: %v", len(conns), err)
+			t.Fatalf("after %d silent connections: %v", len(conns), err)
 		}
-		conns = append(conns, c) // and never send a byte
+		conns = append(conns, c)
 	}
+}
+
+func TestIdleConnectionsDoNotBlockARealClient(t *testing.T) {
+	s := start(t, testConfig(t))
+	openSilent(t, s.Addr(), 1000)
 	c := dial(t, s.WSURL("/"), nil)
 	echoOnce(t, c, websocket.MessageText, []byte("served despite 1000 silent sockets"))
 	if got := readAll(t, s.Addr(), policy.Request); !bytes.HasPrefix(got, []byte("<?xml")) {

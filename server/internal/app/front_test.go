@@ -100,6 +100,12 @@ func TestFrontPassesTLSThroughToTheUpstream(t *testing.T) {
 	if got := readAll(t, f.Addr(), policy.Request); !bytes.HasPrefix(got, []byte("<?xml")) || got[len(got)-1] != 0 {
 		t.Fatalf("policy beside TLS: %q", got)
 	}
+	// And the doctor agrees: policy, the upstream's certificate, handshake, echo.
+	r, err := doctor.Run(context.Background(), doctor.Options{URL: "wss://" + f.Addr() + "/", Origin: "https://localhost",
+		RootCAs: cert.Pool, Echo: true, MasterPort: closedPort(t), Timeout: 5 * time.Second})
+	if err != nil || !r.Connects {
+		t.Fatalf("doctor against the wss front: %v %+v", err, r)
+	}
 }
 
 func TestFrontWithUpstreamDown(t *testing.T) {
@@ -210,5 +216,40 @@ func TestPolicyOnlyDaemon(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the policy daemon did not stop")
+	}
+}
+
+func TestRunFrontMode(t *testing.T) {
+	up := goUpstream(t)
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-upstream", up, "-log-level", "error"}, &out)
+	}()
+	var addr string
+	for i := 0; i < 500 && addr == ""; i++ {
+		time.Sleep(10 * time.Millisecond)
+		if _, rest, ok := strings.Cut(out.String(), "front for "+up+" on "); ok {
+			addr = strings.TrimSuffix(strings.Fields(rest)[0], ":")
+		}
+	}
+	if addr == "" {
+		cancel()
+		t.Fatalf("Run printed no address: %q", out.String())
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the front did not stop")
 	}
 }

@@ -22,6 +22,7 @@ type Limits struct {
 	BridgeMaxConns   int           // relays at once
 	MaxHandshakes    int           // connections not yet past their request headers
 	HTTPWriteTimeout time.Duration // writing one HTTP answer
+	MaxHTTPConns     int           // plain HTTP connections past their headers
 	PolicyMaxConns   int           // policy connections per budget (in-band, standalone)
 	PolicyMaxPerIP   int           // policy connections per client address and budget
 }
@@ -32,6 +33,7 @@ func (l *Limits) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxHandshakes, "max-handshakes", sniff.DefaultMaxPending, "most connections at once that have not yet sent their request headers;\nat the cap a new connection closes the oldest of them")
 	fs.IntVar(&l.PolicyMaxConns, "policy-max-conns", policy.DefaultMaxConns, "most policy connections at once, in-band and standalone each; at the cap a new one closes the oldest")
 	fs.IntVar(&l.PolicyMaxPerIP, "policy-max-per-ip", policy.DefaultMaxPerIP, "most policy connections at once from one client address (per port kind); beyond, its oldest is closed")
+	fs.IntVar(&l.MaxHTTPConns, "max-http-conns", DefaultMaxHTTPConns, "most plain HTTP connections at once past their request headers (answering, or kept alive);\nat the cap an idle one is closed, else the request gets HTTP 503")
 	fs.DurationVar(&l.HTTPWriteTimeout, "http-write-timeout", DefaultHTTPWriteTimeout, "deadline for writing one HTTP answer (not WebSockets, which are pinged)")
 }
 
@@ -44,6 +46,9 @@ func (l *Limits) check() error {
 	}
 	if l.PolicyMaxConns <= 0 || l.PolicyMaxPerIP <= 0 {
 		return fmt.Errorf("-policy-max-conns and -policy-max-per-ip must be positive, got %d and %d", l.PolicyMaxConns, l.PolicyMaxPerIP)
+	}
+	if l.MaxHTTPConns <= 0 {
+		return fmt.Errorf("-max-http-conns must be positive, got %d", l.MaxHTTPConns)
 	}
 	if l.HTTPWriteTimeout <= 0 {
 		return fmt.Errorf("-http-write-timeout must be positive, got %v", l.HTTPWriteTimeout)

@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +23,8 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // These tests play the attacks from the security review against the real
@@ -326,50 +328,16 @@ func TestHandshakeDeadlineIsAbsolute(t *testing.T) {
 	closedWithin(t, c, begun, timeout*3/2, "connection trickling its headers")
 }
 
-// raiseFileLimit lifts the soft limit on open files to at least n, or skips
-// with the reason (the hard limit is below it).
-func raiseFileLimit(t *testing.T, n uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	if lim.Cur >= n {
-		return
-	}
-	if lim.Max < n {
-		t.Fatalf("needs %d open files; the hard limit is %d (raise it with ulimit -Hn)", n, lim.Max)
-	}
-	old := lim.Cur
-	lim.Cur = n
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lim.Cur = old; syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim) })
-}
-
 // 3,000 connections that never send a byte: the server keeps at most
 // -max-handshakes of them (closing the oldest), so they cost a bounded
 // number of goroutines and descriptors, and a client that speaks at once is
 // still served well within the handshake timeout.
 func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
-	const silent, maxPending = 3000, 500
+	const silent, maxPending = 3000, sniff.DefaultMaxPending // the default -max-handshakes
 	raiseFileLimit(t, 2*silent+1000)
-	s := start(t, testConfig(t, "-max-handshakes", fmt.Sprint(maxPending)))
+	s := start(t, testConfig(t))
 	before := runtime.NumGoroutine()
-	conns := make([]net.Conn, 0, silent)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range silent {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatalf("after %d silent connections: %v", len(conns), err)
-		}
-		conns = append(conns, c)
-	}
+	openSilent(t, s.Addr(), silent)
 	// Every dial is accepted before the client's request below; let the
 	// accept loop catch up with the last of them.
 	for deadline := time.Now().Add(10 * time.Second); s.ln.Pending() < maxPending; time.Sleep(10 * time.Millisecond) {
@@ -380,9 +348,11 @@ func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
 	if p := s.ln.Pending(); p > maxPending {
 		t.Fatalf("%d connections pending, over -max-handshakes %d", p, maxPending)
 	}
-	if g := runtime.NumGoroutine() - before; g > maxPending+100 {
+	g := runtime.NumGoroutine() - before
+	if g > maxPending+100 {
 		t.Fatalf("%d silent connections hold %d goroutines; the cap is %d", silent, g, maxPending)
 	}
+	t.Logf("%d silent connections: %d pending, %d goroutines", silent, s.ln.Pending(), g)
 	// Served within half the handshake timeout: not waiting for silent
 	// connections to time out.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -473,6 +443,7 @@ var urlIn = regexp.MustCompile(`try it at http://([^/]+)/`)
 // shutdown. Before, every connection wrote its own line.
 func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
 	addr, out, stop := runLogged(t)
+	begun := time.Now()
 	for range 1024 {
 		readAll(t, addr, "<garbage")
 	}
@@ -482,13 +453,136 @@ func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
 		}
 	}
 	stop()
+	// One line per started interval, and every refusal accounted for.
+	intervals := 1 + int(time.Since(begun)/ratelog.DefaultInterval)
 	log := out.String()
-	for _, msg := range []string{"policy: bad request", "echo: origin refused"} {
-		if n := strings.Count(log, "msg=\""+msg); n > 2 {
-			t.Errorf("%q written %d times, want once plus one count", msg, n)
+	for msg, refused := range map[string]int{"policy: bad request, closing": 1024, "echo: origin refused": 200} {
+		written, counted := refusalLines(log, msg)
+		if written > intervals || written+counted != refused {
+			t.Errorf("%q: %d lines and %d counted for %d refusals in %d interval(s)", msg, written, counted, refused, intervals)
 		}
 	}
-	if !strings.Contains(log, `times=1023`) || !strings.Contains(log, `times=199`) {
-		t.Errorf("the counts of repeated refusals are missing:\n%s", log)
+}
+
+var timesAttr = regexp.MustCompile(` times=(\d+)`)
+
+// refusalLines counts the log lines for msg and the repeats their summary
+// lines report.
+func refusalLines(log, msg string) (written, counted int) {
+	for _, line := range strings.Split(log, "\n") {
+		switch {
+		case strings.Contains(line, `msg="`+msg+` (repeated)"`):
+			if m := timesAttr.FindStringSubmatch(line); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				counted += n
+			}
+		case strings.Contains(line, `msg="`+msg+`"`):
+			written++
+		}
+	}
+	return written, counted
+}
+
+// dyingListener accepts nothing and fails for good once die is closed.
+type dyingListener struct {
+	net.Listener
+	die chan struct{}
+}
+
+func (l dyingListener) Accept() (net.Conn, error) {
+	<-l.die
+	return nil, errors.New("listener died")
+}
+
+// A main listener that dies while -policy-addr still serves ends the server
+// with an error (the command exits non-zero) instead of leaving a server
+// with no HTTP port running.
+func TestDeadMainListenerEndsTheServer(t *testing.T) {
+	cfg := testConfig(t, "-policy-addr", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	die := make(chan struct{})
+	s, err := build(cfg, quiet(), dyingListener{inner, die})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.policyLn, err = net.Listen("tcp", cfg.PolicyAddr); err != nil {
+		t.Fatal(err)
+	}
+	s.serve(context.Background())
+	close(die)
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Wait() }()
+	select {
+	case err := <-stopped:
+		if err == nil || !strings.Contains(err.Error(), "listener died") {
+			t.Fatalf("the server stopped with %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server kept running (policy port only) after its main listener died")
+	}
+}
+
+// getOn sends a GET for path on c (kept alive) and returns the status.
+func getOn(t *testing.T, c net.Conn, br *bufio.Reader, path string) int {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Plain HTTP connections past their headers count against -max-http-conns:
+// downloads nobody reads fill it and the next request gets 503 (before,
+// nothing counted them); kept-alive idle connections give way to a new one.
+func TestHTTPConnectionsAreCapped(t *testing.T) {
+	cfg := testConfig(t, "-max-http-conns", "2")
+	os.WriteFile(filepath.Join(cfg.Dist, "big.bin"), make([]byte, 64<<20), 0o644)
+	os.WriteFile(filepath.Join(cfg.Dist, "small.txt"), []byte("hi"), 0o644)
+	s := start(t, cfg)
+	dialKept := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	// Two kept-alive idle connections, then a third client: one idle gives way.
+	for range 2 {
+		c, br := dialKept()
+		if got := getOn(t, c, br, "/small.txt"); got != http.StatusOK {
+			t.Fatalf("GET: %d", got)
+		}
+	}
+	c, br := dialKept()
+	if got := getOn(t, c, br, "/small.txt"); got != http.StatusOK {
+		t.Fatalf("a third client while two connections idle: %d, want 200", got)
+	}
+	c.Close()
+	// Two downloads that are never read hold both places.
+	for range 2 {
+		c, _ := dialKept()
+		io.WriteString(c, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, br := dialKept()
+		got := getOn(t, c, br, "/small.txt")
+		if got == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with two stalled downloads over -max-http-conns 2: %d, want 503", got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -1,8 +1,11 @@
 package doctor_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -381,5 +384,89 @@ func TestMainExitCodesAndJSON(t *testing.T) {
 		if code := doctor.Main(context.Background(), args, io.Discard, &errOut); code != 2 {
 			t.Errorf("args %q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// rawHandshakeServer answers the policy correctly and every WebSocket
+// request with answer(key), written as is.
+func rawHandshakeServer(t *testing.T, answer func(key string) string) int {
+	t.Helper()
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := inner.Addr().(*net.TCPAddr).Port
+	ln := sniff.New(inner, 5*time.Second, func(c net.Conn) {
+		defer c.Close()
+		if policy.ReadRequest(c) == nil {
+			io.WriteString(c, goodPolicy(port)+"\x00")
+		}
+	}, quiet)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.WriteString(c, answer(req.Header.Get("Sec-WebSocket-Key")))
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return port
+}
+
+func acceptFor(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+func TestHandshakeProblemsAreNamed(t *testing.T) {
+	const head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	cases := []struct {
+		name      string
+		answer    func(key string) string
+		protocols []string
+		mention   string
+	}{
+		{"wrong accept", func(string) string { return head + "Sec-WebSocket-Accept: d3Jvbmc=\r\n\r\n" }, nil, "Sec-WebSocket-Accept is missing or does not match"},
+		{"no upgrade header", func(key string) string {
+			return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n"
+		}, nil, "lacks 'Upgrade: websocket'"},
+		{"subprotocol not offered", func(key string) string {
+			return head + "Sec-WebSocket-Accept: " + acceptFor(key) + "\r\nSec-WebSocket-Protocol: other\r\n\r\n"
+		}, []string{"chat"}, `subprotocol "other", which the client did not offer`},
+		{"extension not offered", func(key string) string {
+			return head + "Sec-WebSocket-Accept: " + acceptFor(key) + "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+		}, nil, "extension(s)"},
+		{"not found", func(string) string { return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" }, nil, "404 Not Found instead of 101"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := rawHandshakeServer(t, c.answer)
+			r := diagnose(t, doctor.Options{URL: wsURL(port, "/ws"), Origin: "http://127.0.0.1", Protocols: c.protocols}, refusedPort(t))
+			wantFailure(t, r, "WebSocket handshake", c.mention)
+			if st := step(t, r, "policy on").Status; st != doctor.StatusOK {
+				t.Errorf("policy %s, want ok", st)
+			}
+		})
+	}
+}
+
+func TestUnknownMetaPolicyIsReadAsMasterOnly(t *testing.T) {
+	s := startApp(t)
+	master := policyPort(t, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>`+"\x00")
+	r := diagnose(t, doctor.Options{URL: s.WSURL("/"), Origin: "http://" + s.Addr()}, master)
+	m := step(t, r, "master policy")
+	if !r.Connects || m.Status != doctor.StatusWarn || !strings.Contains(m.Detail, `"by-content-type" means nothing for socket policies`) || !strings.Contains(m.Detail, "grants the connection") {
+		t.Fatalf("master step %s %q (connects %v)", m.Status, m.Detail, r.Connects)
 	}
 }

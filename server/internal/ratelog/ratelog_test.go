@@ -1,33 +1,16 @@
 package ratelog
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/syncbuf"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRepeatsAreCountedNotWritten(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	h := New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}), time.Hour)
 	log := slog.New(h)
 	for i := range 1000 {
@@ -55,7 +38,7 @@ func TestRepeatsAreCountedNotWritten(t *testing.T) {
 }
 
 func TestIntervalEndWritesTheCount(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	log := slog.New(New(slog.NewTextHandler(&out, nil), 50*time.Millisecond))
 	for range 3 {
 		log.Info("bad request")

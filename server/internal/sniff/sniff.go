@@ -5,6 +5,11 @@
 // ClientHello, 0x16) can start with, so one byte decides: '<' goes to the
 // policy handler, everything else is returned by Accept with that byte
 // replayed. HTTP clients therefore wait for nothing but their own first packet.
+//
+// Until a connection is past its handshake it is pending: it has one
+// deadline counted from accept, which deadlines set meanwhile (net/http's
+// header timeout) cannot extend, and at most Options.MaxPending connections
+// are pending at once, a new one closing the oldest (handshake.go).
 package sniff
 
 import (
