@@ -293,9 +293,12 @@ func (s *Session) rebuild(ctx context.Context, changed []string) {
 		}
 	}
 	var failures []string
+	// No compilers: the declarations failed to compile last time, so try them again.
+	api = api || len(as3) > 0 && len(s.warms) == 0
 	if api {
+		fmt.Fprintf(s.log, "dev: the Flash API declarations changed: compiling them and starting the compilers again\n")
 		if err := s.restartWarms(ctx); err != nil {
-			failures = append(failures, err.Error())
+			failures = append(failures, s.relative(err.Error()))
 		}
 	}
 	if len(as3) > 0 || api {
