@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -293,4 +294,36 @@ func TestPerAddressCapAndSeparateBudgets(t *testing.T) {
 		c.Close()
 	}
 	s.Wait()
+}
+
+// Clients that each wait for their answer before asking again never
+// displace one another, even at exactly MaxPerIP of them: a slot is free
+// before its client sees the close.
+func TestSequentialClientsAtThePerAddressCap(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{XML: testXML, MaxPerIP: 2, Logger: quiet()}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	errs := make(chan string, 2)
+	for range 2 {
+		go func() {
+			for range 200 {
+				if got := exchange(t, ln.Addr().String(), 0, Request); !bytes.Equal(got, testXML) {
+					errs <- fmt.Sprintf("got %q", got)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 2 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
 }

@@ -112,8 +112,14 @@ func (s *Server) timeout() time.Duration {
 
 // ServeConn reads one request from c, answers it if it is exact, and closes
 // c in every case. It returns once c is closed.
-func (s *Server) ServeConn(c net.Conn) {
+func (s *Server) ServeConn(c net.Conn) { s.serveConn(c, func() {}) }
+
+// serveConn is ServeConn calling finished just before it closes c, so the
+// connection's budget slot is free before its client sees the close and
+// opens its next connection.
+func (s *Server) serveConn(c net.Conn, finished func()) {
 	defer c.Close()
+	defer finished()
 	log := s.logger().With("remote", c.RemoteAddr().String())
 	start := time.Now()
 	c.SetDeadline(start.Add(s.timeout()))
@@ -147,8 +153,7 @@ func (s *Server) serveIn(b *budget, c net.Conn) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer b.remove(c)
-		s.ServeConn(c)
+		s.serveConn(c, func() { b.remove(c) })
 	}()
 }
 
