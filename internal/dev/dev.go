@@ -60,6 +60,7 @@ type Session struct {
 	server *server
 	warms  []*swf.Warm
 	js     *jsbundle.Incremental
+	cancel context.CancelFunc // ends everything started with the session's context
 	done   chan struct{}
 	err    error
 }
@@ -84,6 +85,7 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 	if err := os.MkdirAll(s.opts.OutDir, 0o755); err != nil {
 		return nil, err
 	}
+	ctx, s.cancel = context.WithCancel(ctx)
 	ok := false
 	defer func() {
 		if !ok {
@@ -247,6 +249,7 @@ func (s *Session) settle(ctx context.Context, p *poller, changed []string) []str
 
 // stop ends the front, the event streams, the compilers and the server.
 func (s *Session) stop() {
+	s.cancel()
 	s.events.close()
 	if s.http != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), frontStopGrace)
@@ -334,8 +337,8 @@ func (s *Session) report(failures []string) {
 }
 
 // compileSWFs recompiles, at once and each in its warm JVM, every SWF that uses one of
-// the changed files (all of them when all is set): an edit to WebSocketMain.as or a file
-// under websocketjs/ rebuilds both, one to WebSocketMainInsecure.as only that SWF.
+// the changed files (all of them, fully, when all is set): an edit to WebSocketMain.as or
+// a file under websocketjs/ rebuilds both, one to WebSocketMainInsecure.as only that SWF.
 func (s *Session) compileSWFs(ctx context.Context, all bool, changed []string) []string {
 	errs := make([]error, len(s.warms))
 	var wg sync.WaitGroup
@@ -346,7 +349,11 @@ func (s *Session) compileSWFs(ctx context.Context, all bool, changed []string) [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := w.Compile(ctx)
+			var files []string // nil: compile everything
+			if !all {
+				files = changed
+			}
+			res, err := w.Compile(ctx, files)
 			if err == nil {
 				fmt.Fprintf(s.log, "dev: rebuilt %s in %d ms\n", filepath.Base(res.Target.Output), res.Duration.Milliseconds())
 			}

@@ -73,7 +73,7 @@ func next(t *testing.T, events <-chan event, log *syncBuffer) event {
 // log line holding want.
 func connectAndSee(t *testing.T, page *browser.Page, want string) {
 	t.Helper()
-	page.WaitFor(t, `document.readyState === "complete" && !!window.WebSocket && window.WebSocket.__isFlashImplementation === true`, 30*time.Second)
+	page.WaitFor(t, `document.readyState === "complete" && !!document.getElementById("connect") && !!window.WebSocket && window.WebSocket.__isFlashImplementation === true`, 30*time.Second)
 	page.MustEval(`document.getElementById("connect").click(), true`, nil)
 	page.WaitFor(t, fmt.Sprintf(`document.getElementById("log").textContent.indexOf(%q) >= 0`, want), 30*time.Second)
 }
@@ -153,10 +153,12 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	page.WaitFor(t, `window.beforeFix === undefined && !document.getElementById("wsjs-dev-error")`, 30*time.Second)
 
 	// A JS edit: reload, and the shim's new log prefix shows.
+	page.MustEval(`window.beforeJSEdit = true`, nil)
 	edit(t, root, benchJSFile, `"[WebSocket] "`, `"[WS-dev] "`)
 	if ev := next(t, events, log); ev.name != "reload" {
 		t.Fatalf("after a JS edit: %+v", ev)
 	}
+	page.WaitFor(t, `window.beforeJSEdit === undefined`, 30*time.Second)
 	connectAndSee(t, page, "[WS-dev] dialling 127.0.0.1:")
 
 	// Stop: the session ends, and with it every process it started.

@@ -12,8 +12,9 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/testkit/swfinfo"
 )
 
-// A warm compiler recompiles edits in one JVM: a good edit replaces the output, an
-// error names file:line:col and keeps the previous output, the fix compiles again, and
+// A warm compiler recompiles edits in one JVM, incrementally: a good edit replaces the
+// output, an error names file:line:col and keeps the previous output, the fix compiles
+// again, the result is byte for byte a full compile's, a killed JVM is replaced, and
 // Close leaves no JVM behind.
 func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -28,12 +29,16 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	if w.PID() == 0 {
 		t.Fatal("no warm JVM started (is javac missing?)")
 	}
+	incremental := 0
 	compile := func(src string) error {
 		t.Helper()
 		if err := os.WriteFile(target.Entry, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := w.Compile(ctx)
+		res, err := w.Compile(ctx, []string{target.Entry})
+		if res.Incremental {
+			incremental++
+		}
 		return err
 	}
 	hasString := func(s string) bool {
@@ -67,8 +72,36 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	if err := compile(withString("fixed")); err != nil || !hasString("fixed") {
 		t.Fatalf("compile after the fix: %v", err)
 	}
+	if incremental != 2 { // the second edit and the fix; the first compile is full
+		t.Errorf("%d incremental compiles, want 2", incremental)
+	}
+	// What the incremental compiles wrote is what a full compile writes.
+	body := func() string {
+		t.Helper()
+		b, _ := os.ReadFile(target.Output)
+		u, err := swfinfo.Uncompressed(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(u)
+	}
+	afterEdits := body()
+	if res, err := w.Compile(ctx, nil); err != nil || res.Incremental {
+		t.Fatalf("full compile: %+v %v", res, err)
+	}
+	if body() != afterEdits {
+		t.Error("the incremental compile's SWF differs from a full compile of the same source")
+	}
 	if !w.DependsOn(target.Entry) || w.DependsOn(target.Entry+".other.as") {
 		t.Fatalf("the link report does not list exactly the entry file")
+	}
+	// A JVM that dies is replaced at the next compile.
+	first := w.PID()
+	if p, err := os.FindProcess(first); err == nil {
+		p.Kill()
+	}
+	if err := compile(withString("after-kill")); err != nil || !hasString("after-kill") || w.PID() == first {
+		t.Fatalf("compile after the JVM was killed: %v (pid %d, was %d)", err, w.PID(), first)
 	}
 	pid := w.PID()
 	w.Close()
