@@ -9,6 +9,7 @@ require (
 	github.com/evanw/esbuild v0.28.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/magefile/mage v1.17.0
+	github.com/pires/go-proxyproto v0.15.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/ulikunitz/xz v0.5.17
 	golang.org/x/term v0.48.0

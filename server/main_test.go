@@ -59,12 +59,9 @@ func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	return nil, ""
 }
 
-func TestVersionIsStamped(t *testing.T) {
-	bin := buildServer(t, "v9.8.7-test")
-	out, err := exec.Command(bin, "-version").Output()
-	if err != nil || !strings.Contains(string(out), "v9.8.7-test") {
-		t.Fatalf("-version: %q %v", out, err)
-	}
+// (That a release build stamps its version is internal/release's test.)
+func TestBadFlagExitsWith2(t *testing.T) {
+	bin := buildServer(t, "dev")
 	if err := exec.Command(bin, "-no-such-flag").Run(); err == nil {
 		t.Fatal("a bad flag exited 0")
 	} else if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
@@ -111,5 +108,22 @@ func TestSIGTERMSends1001ToEveryClient(t *testing.T) {
 	wg.Wait()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("after SIGTERM the server exited with %v, want status 0", err)
+	}
+}
+
+func TestDoctorSubcommand(t *testing.T) {
+	bin := buildServer(t, "dev")
+	_, addr := startBinary(t, bin, "-addr", "127.0.0.1:0", "-dist", t.TempDir())
+	out, err := exec.Command(bin, "doctor", "-origin", "http://"+addr, "ws://"+addr+"/echo").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "would connect") {
+		t.Fatalf("server doctor against the server: %v\n%s", err, out)
+	}
+	err = exec.Command(bin, "doctor", "-origin", "https://elsewhere.example", "ws://"+addr+"/echo").Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("server doctor for a page the policy does not list: %v, want exit status 1", err)
+	}
+	err = exec.Command(bin, "doctor", "http://"+addr+"/").Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Fatalf("server doctor with an http:// URL: %v, want exit status 2", err)
 	}
 }

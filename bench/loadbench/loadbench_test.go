@@ -40,7 +40,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "Goal msg/s", "CPU time per echoed message", "idle connection", "Policy requests"} {
+	for _, want := range []string{"this server msg/s", "gorilla msg/s", "node ws", "÷ best peer", "Goals: ours ÷ peer", "CPU time per echoed message", "idle connection", "Policy requests"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -68,22 +68,30 @@ func TestCPUTime(t *testing.T) {
 	}
 }
 
-// The goal line names exactly the rows below the goal.
-func TestGoalLine(t *testing.T) {
-	res := func(ours, peer1, peer2 float64) []EchoResult {
-		return []EchoResult{{MsgsPerSec: ours}, {MsgsPerSec: peer1}, {MsgsPerSec: peer2}}
+// The goals are judged on the median of the round-by-round ratios, with
+// the goal each peer and message size has, and the summary names exactly
+// the (row, peer) pairs that miss.
+func TestGoals(t *testing.T) {
+	res := func(ours, gorilla, node []float64) []EchoResult {
+		return []EchoResult{{RoundRates: ours}, {RoundRates: gorilla}, {RoundRates: node}}
 	}
-	below := res(95, 100, 50)
-	// Two rounds: 80 against 100 (the best that round), then 110 against 100.
-	below[0].RoundRates, below[1].RoundRates, below[2].RoundRates = []float64{80, 110}, []float64{100, 100}, []float64{40, 60}
-	r := &Report{Rows: []Row{
-		{Conns: 1, Size: 32, Results: res(100, 90, 50)},
-		{Conns: 100, Size: 32, Results: below},
-		{Conns: 100, Size: 64 << 10, Results: res(100, 100, 100)},
+	r := &Report{Peers: []string{"this server", "gorilla", "node ws 8.23.0"}, Rows: []Row{
+		{Conns: 1, Size: 32, Results: res([]float64{100, 100, 100}, []float64{100, 110, 90}, []float64{50, 50, 50})},
+		// 0.90, 0.95, 1.00 against gorilla: the median just meets 0.95;
+		// 1.125, 1.1875, 1.25 against Node misses 1.2.
+		{Conns: 100, Size: 32, Results: res([]float64{90, 95, 100}, []float64{100, 100, 100}, []float64{80, 80, 80})},
+		{Conns: 100, Size: 64 << 10, Results: res([]float64{100, 100}, []float64{101, 99}, []float64{50, 50})},
+		{Conns: 1000, Size: 64 << 10, Results: res([]float64{90, 90}, []float64{100, 100}, []float64{50, 50})},
 	}}
-	want := "Goal msg/s ≥ 1.0× the best peer: met on 2 of 3 rows in this run; below on 100 conns 32 B (0.95×; round by round 0.80–1.10×)."
-	if got := r.goalLine(); got != want {
-		t.Fatalf("got  %q\nwant %q", got, want)
+	var out bytes.Buffer
+	r.printGoals(&out)
+	want := "Throughput goals met on 6 of 8 (row, peer) pairs in this run; missed: " +
+		"100 conns 32 B vs node ws 8.23.0 (1.19× < 1.20×), 1000 conns 64 KiB vs gorilla (0.90× < 1.00×).\n"
+	if got := out.String(); !strings.HasSuffix(got, want) {
+		t.Fatalf("got\n%s\nwant it to end with\n%s", got, want)
+	}
+	if strings.Count(out.String(), "MISSED") != 2 {
+		t.Fatalf("want two rows marked MISSED:\n%s", out.String())
 	}
 }
 

@@ -3,7 +3,6 @@ package loadbench
 import (
 	"bufio"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -14,19 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
+	"github.com/web-socket-js/web-socket-js/internal/nodews"
 )
-
-// WS is the pinned Node `ws` package the Node peer runs.
-var WS = npmpkg.Package{
-	Name:      "ws",
-	Version:   "8.23.0",
-	Integrity: "sha512-wCkmX8QMOrKjgO8HW2WyDbTSGeqkocxgDzS9iR79rEAexty6/2qzilx3Ag8Tqf9ykop3irLKle0MtVn5qjVnoQ==",
-	Keep:      []string{"package"},
-}
-
-//go:embed wsecho.js
-var wsEchoJS []byte
 
 // peer is one echo server under test, run as its own process.
 type peer struct {
@@ -86,20 +74,8 @@ func peerSpecs(ctx context.Context, opts Options) ([]peerSpec, error) {
 		}},
 	}
 	if !opts.SkipNode {
-		specs = append(specs, peerSpec{name: "node ws " + WS.Version, path: "/", argv: func(tmp string) ([]string, []string, error) {
-			node, err := exec.LookPath("node")
-			if err != nil {
-				return nil, nil, errors.New("node is not on PATH: install Node.js (Debian: apt-get install -y nodejs npm), or set SkipNode")
-			}
-			dir, err := npmpkg.Ensure(ctx, WS)
-			if err != nil {
-				return nil, nil, err
-			}
-			script := filepath.Join(tmp, "wsecho.js")
-			if err := os.WriteFile(script, wsEchoJS, 0o644); err != nil {
-				return nil, nil, err
-			}
-			return []string{node, script}, []string{"WSJS_WS_DIR=" + filepath.Join(dir, "package")}, nil
+		specs = append(specs, peerSpec{name: "node ws " + nodews.WS.Version, path: "/", argv: func(tmp string) ([]string, []string, error) {
+			return nodews.EchoCommand(ctx, tmp)
 		}})
 	}
 	return specs, nil

@@ -4,6 +4,8 @@
 //
 // It is not an open relay: the target must be listed, exactly, in Allow, and a
 // target that is not listed is refused with HTTP 403 before anything is dialed.
+// Pages may use it only as CheckOrigin allows; relays are limited in number,
+// pinged, and their writes have deadlines.
 //
 // The WebSocket side is github.com/gorilla/websocket, which allows one reader
 // and one writer at a time; control frames (the close frames here) may be
@@ -18,7 +20,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,20 +41,44 @@ const bufSize = 32 << 10
 // peer's answering close. A variable so tests can shorten it.
 var closeTimeout = 5 * time.Second
 
-// upgrader accepts any page origin: the target allowlist, not the origin, is
-// what keeps the bridge from being an open relay. Its zero read limit means
-// no limit, which is right here because messages are streamed, never
-// buffered whole.
-var upgrader = websocket.Upgrader{
-	CheckOrigin: func(*http.Request) bool { return true },
-}
+// Defaults for the zero Handler fields.
+const (
+	DefaultMaxConns     = 100
+	DefaultPingInterval = 30 * time.Second
+	DefaultPingTimeout  = 15 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+)
 
 // Handler relays one WebSocket to the TCP target named by the query parameter
 // "target" (host:port), only when that target is in Allow (exact "host:port"
 // match); otherwise HTTP 403, logged.
+//
+// Everything is checked before anything is dialed: that the request is a
+// WebSocket handshake (else 400), the page's Origin (else 403), that the
+// request does not come from a connection this handler dialed itself (a
+// bridge nested in itself would multiply one client connection into many
+// server sockets; 403), the target (403) and the connection limit (503).
 type Handler struct {
 	Allow  []string     // e.g. []string{"127.0.0.1:10081"}
 	Logger *slog.Logger // nil → slog.Default()
+	// CheckOrigin decides whether the page that opened the WebSocket may
+	// use the bridge. nil → the library's default (the Origin's host equals
+	// the request's Host), which is for tests: a server passes its Origin
+	// allowlist.
+	CheckOrigin func(*http.Request) bool
+	// MaxConns is the most relays at once; 0 → DefaultMaxConns.
+	MaxConns int
+	// PingInterval is the time between pings to the WebSocket client; one
+	// unanswered within PingTimeout drops the relay. 0 → the defaults;
+	// a negative PingInterval turns pings off.
+	PingInterval, PingTimeout time.Duration
+	// WriteTimeout bounds each write to either side, so a peer that stops
+	// reading cannot hold a relay; 0 → DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
+	once   sync.Once
+	sem    chan struct{}
+	dialed sync.Map // local address of each open target connection → struct{}
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -60,14 +88,40 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// ServeHTTP checks the target, dials it, upgrades the request and relays until
+func (h *Handler) init() {
+	h.once.Do(func() {
+		n := h.MaxConns
+		if n <= 0 {
+			n = DefaultMaxConns
+		}
+		h.sem = make(chan struct{}, n)
+	})
+}
+
+// Active is the number of relays open now.
+func (h *Handler) Active() int {
+	h.init()
+	return len(h.sem)
+}
+
+// ServeHTTP checks the request, dials the target, upgrades and relays until
 // either side closes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.init()
 	log := h.logger().With("remote", r.RemoteAddr)
-	target := r.URL.Query().Get("target")
-	if target == "" || !slices.Contains(h.Allow, target) {
-		log.Warn("ruffle bridge: target refused", "target", target)
-		http.Error(w, "bridge target not allowed", http.StatusForbidden)
+	target, code, why := h.admit(r)
+	if code != 0 {
+		log.Warn("ruffle bridge: refused", "why", why, "target", target, "origin", r.Header.Get("Origin"))
+		http.Error(w, "ruffle bridge: "+why, code)
+		return
+	}
+	select {
+	case h.sem <- struct{}{}:
+		defer func() { <-h.sem }()
+	default:
+		log.Warn("ruffle bridge: connection limit reached, refusing", "max_conns", cap(h.sem))
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "ruffle bridge: too many connections", http.StatusServiceUnavailable)
 		return
 	}
 	log = log.With("target", target)
@@ -81,6 +135,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bridge target unreachable", http.StatusBadGateway)
 		return
 	}
+	// Remember the connection before any byte goes through it, so a request
+	// arriving over it at this same handler is recognized as nested.
+	local := tcp.LocalAddr().String()
+	h.dialed.Store(local, struct{}{})
+	defer h.dialed.Delete(local)
 	defer tcp.Close()
 
 	// On failure the upgrader has already answered with an HTTP error.
@@ -92,13 +151,90 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer ws.Close()
 
 	log.Debug("ruffle bridge: open")
-	relay(r.Context(), ws, tcp, log)
+	stopPings := h.startPings(ws, tcp)
+	defer stopPings()
+	relay(r.Context(), ws, deadlineConn{tcp, h.writeTimeout()}, h.writeTimeout(), log)
 	log.Debug("ruffle bridge: closed")
+}
+
+// admit returns the target, or an HTTP status and the reason to refuse r.
+func (h *Handler) admit(r *http.Request) (target string, code int, why string) {
+	target = r.URL.Query().Get("target")
+	switch {
+	case !isHandshake(r):
+		return target, http.StatusBadRequest, "not a WebSocket handshake"
+	case !h.originAllowed(r):
+		return target, http.StatusForbidden, "origin not allowed"
+	case h.isDialed(r.RemoteAddr):
+		return target, http.StatusForbidden, "a bridged connection may not open another bridge"
+	case target == "" || !slices.Contains(h.Allow, target):
+		return target, http.StatusForbidden, "bridge target not allowed"
+	}
+	return target, 0, ""
+}
+
+// isHandshake checks what the library's Upgrade checks of the request line
+// and headers, so that nothing is dialed for a request it would refuse.
+func isHandshake(r *http.Request) bool {
+	return r.Method == http.MethodGet && websocket.IsWebSocketUpgrade(r) &&
+		r.Header.Get("Sec-Websocket-Version") == "13" && r.Header.Get("Sec-Websocket-Key") != ""
+}
+
+func (h *Handler) originAllowed(r *http.Request) bool {
+	if h.CheckOrigin != nil {
+		return h.CheckOrigin(r)
+	}
+	return sameHost(r)
+}
+
+// sameHost is the library's default Origin rule: no Origin, or one whose
+// host equals the request's Host.
+func sameHost(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// isDialed reports whether remote is the local end of a target connection
+// this handler opened: a request through the bridge to the bridge.
+func (h *Handler) isDialed(remote string) bool {
+	_, ok := h.dialed.Load(remote)
+	return ok
+}
+
+func (h *Handler) writeTimeout() time.Duration {
+	if h.WriteTimeout > 0 {
+		return h.WriteTimeout
+	}
+	return DefaultWriteTimeout
+}
+
+// upgrader runs after ServeHTTP has checked the Origin. Its zero read limit
+// means no limit, which is right here because messages are streamed, never
+// buffered whole.
+var upgrader = websocket.Upgrader{
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// deadlineConn gives every write to the target its own deadline.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c deadlineConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
 // relay copies both ways until one side ends, then closes the other and
 // waits for the second copier so no goroutine outlives the call.
-func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logger) {
+func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, writeTimeout time.Duration, log *slog.Logger) {
 	// When the server shuts down (ctx ends), say so with 1001 rather than
 	// just dropping the connection.
 	fired := make(chan struct{})
@@ -117,7 +253,7 @@ func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, log *slog.Logg
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		err := tcpToWS(tcp, ws)
+		err := tcpToWS(tcp, ws, writeTimeout)
 		switch {
 		case ctx.Err() != nil:
 			// The target may close first when it is this same server.
@@ -203,11 +339,12 @@ func wsToTCP(ws *websocket.Conn, tcp net.Conn) error {
 // tcpToWS sends whatever tcp delivers as binary messages. It returns nil when
 // the target closed the connection normally (EOF). It is the only goroutine
 // that writes data messages to ws.
-func tcpToWS(tcp net.Conn, ws *websocket.Conn) error {
+func tcpToWS(tcp net.Conn, ws *websocket.Conn, writeTimeout time.Duration) error {
 	buf := make([]byte, bufSize)
 	for {
 		n, err := tcp.Read(buf)
 		if n > 0 {
+			ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 			if werr := ws.WriteMessage(websocket.BinaryMessage, buf[:n]); werr != nil {
 				return werr
 			}

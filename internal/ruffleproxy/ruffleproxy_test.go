@@ -157,22 +157,7 @@ func TestRefusesUnlistedTarget(t *testing.T) {
 		}
 	}
 
-	// Prove no dial reached the listener: connect ourselves; accept is FIFO,
-	// so if the bridge had dialed, its connection would be accepted first.
-	mine, err := net.Dial("tcp", other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mine.Close()
-	got, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer got.Close()
-	if got.RemoteAddr().String() != mine.LocalAddr().String() {
-		t.Fatalf("first connection on the unlisted port came from %v, not from the test (%v): the bridge dialed it",
-			got.RemoteAddr(), mine.LocalAddr())
-	}
+	noDialYet(t, ln)
 }
 
 func TestTargetCloseClosesWebSocket(t *testing.T) {
@@ -378,4 +363,120 @@ func TestClientCloseWhileNotReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	leakcheck.Wait(t, handlerStacks...)
+}
+
+// noDialYet fails t if a connection reached ln before ours: accept is FIFO,
+// so a dial by the bridge would be accepted first.
+func noDialYet(t *testing.T, ln net.Listener) {
+	t.Helper()
+	mine, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Close()
+	got, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	if got.RemoteAddr().String() != mine.LocalAddr().String() {
+		t.Fatalf("the first connection came from %v, not from the test: the bridge dialed", got.RemoteAddr())
+	}
+}
+
+// A plain GET, or a handshake the library would refuse, is answered without
+// dialing the target.
+func TestNoDialBeforeAValidHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	target := ln.Addr().String()
+	srv := bridge(t, target)
+	u := srv.URL + "/?target=" + url.QueryEscape(target)
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("plain GET: %d, want 400", resp.StatusCode)
+	}
+	_, _, resp = rawws.Request(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target), "Sec-WebSocket-Version: 13\r\n")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("handshake without a key: %d, want 400", resp.StatusCode)
+	}
+	noDialYet(t, ln)
+}
+
+func TestOriginChecked(t *testing.T) {
+	target := tcpServer(t, echoTCP)
+	// Without CheckOrigin: the library's default, the page's host is the Host.
+	srv := bridge(t, target)
+	path := "/?target=" + url.QueryEscape(target)
+	addr := srv.Listener.Addr().String()
+	key := "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+	if _, _, resp := rawws.Request(t, addr, path, key+"Origin: http://evil.test\r\n"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign origin, default rule: %d, want 403", resp.StatusCode)
+	}
+	if _, _, resp := rawws.Request(t, addr, path, key+"Origin: http://"+addr+"\r\n"); resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("same origin, default rule: %d, want 101", resp.StatusCode)
+	}
+	// With CheckOrigin, it alone decides.
+	strict := httptest.NewServer(&Handler{Allow: []string{target}, Logger: slog.New(slog.DiscardHandler),
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "https://page.test" }})
+	defer strict.Close()
+	addr = strict.Listener.Addr().String()
+	if _, _, resp := rawws.Request(t, addr, path, key+"Origin: http://"+addr+"\r\n"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("origin CheckOrigin refuses: %d, want 403", resp.StatusCode)
+	}
+	if _, _, resp := rawws.Request(t, addr, path, key+"Origin: https://page.test\r\n"); resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("origin CheckOrigin allows: %d, want 101", resp.StatusCode)
+	}
+}
+
+func TestConnectionLimit(t *testing.T) {
+	ctx := testCtx(t)
+	target := tcpServer(t, echoTCP)
+	h := &Handler{Allow: []string{target}, MaxConns: 2, Logger: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	a, b := dial(t, ctx, bridgeURL(srv, target)), dial(t, ctx, bridgeURL(srv, target))
+	_, resp, err := websocket.Dial(ctx, bridgeURL(srv, target), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third relay over MaxConns 2: want 503, got %v (%v)", resp, err)
+	}
+	a.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(10 * time.Second); h.Active() > 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a closed relay is still counted")
+		}
+	}
+	c := dial(t, ctx, bridgeURL(srv, target))
+	c.Close(websocket.StatusNormalClosure, "")
+	b.Close(websocket.StatusNormalClosure, "")
+}
+
+// A bridge whose target is its own server: a request for the bridge that
+// arrives through a relay is refused, so one client connection cannot be
+// multiplied into a chain of server sockets and goroutines.
+func TestNestedBridgeRefused(t *testing.T) {
+	ctx := testCtx(t)
+	h := &Handler{Logger: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	self := srv.Listener.Addr().String()
+	h.Allow = []string{self}
+	ws := dial(t, ctx, bridgeURL(srv, self))
+	defer ws.CloseNow()
+	req := "GET /?target=" + url.QueryEscape(self) + " HTTP/1.1\r\nHost: " + self +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	got := readN(t, ctx, ws, len("HTTP/1.1 403"))
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 403")) {
+		t.Fatalf("a bridge request through the bridge got %q, want 403", got)
+	}
 }

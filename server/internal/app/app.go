@@ -19,6 +19,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
@@ -40,7 +41,14 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Refusals are logged where they happen, once per connection; the rate
+	// limit keeps an attacker's thousand connections to two lines.
+	logs := ratelog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}), ratelog.DefaultInterval)
+	defer logs.Flush()
+	log := slog.New(logs)
+	if ok, err := runMode(ctx, cfg, log, stdout); ok {
+		return err
+	}
 	s, err := Start(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -106,15 +114,12 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket policy: %v (set -policy-domains)", err)
 	}
-	if cfg.BridgeAllow == nil {
-		cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.Port))}
-	}
 	origins, err := origin.New(cfg.Origins, origin.OwnHosts(host, bound.Port, interfaceIPs()))
 	if err != nil {
 		return nil, fmt.Errorf("-origins: %v", err)
 	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
-	s.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	s.policy = policyServer(cfg, xml, log)
 	s.echo = echo.New(echo.Options{
 		Origins:        origins,
 		Subprotocols:   cfg.Subprotocols,
@@ -125,16 +130,8 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		MessageTimeout: cfg.MessageTimeout,
 		Logger:         log,
 	})
-	s.ln = sniff.New(inner, cfg.SniffTimeout, s.policy.Go, log)
-
-	var handler http.Handler = s.routes(&ruffleproxy.Handler{Allow: cfg.BridgeAllow, Logger: log})
-	s.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: cfg.SniffTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	s.ln = frontDoor(inner, cfg, s.policy.Go, log)
+	s.http = httpServer(cfg, s.routes(s.bridge(bound.Port, origins)), log)
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -147,7 +144,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		s.tls = true
 	}
 	log.Info("server configured", "addr", bound.String(), "policy_domains", domains, "policy_ports", ports,
-		"bridge_allow", cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
+		"bridge", s.cfg.bridgeOn(), "bridge_allow", s.cfg.BridgeAllow, "origins", cfg.Origins, "subprotocols", cfg.Subprotocols, "tls", s.tls)
 	return s, nil
 }
 
@@ -158,9 +155,14 @@ func (s *Server) serve(ctx context.Context) {
 
 	var wg sync.WaitGroup
 	var httpErr, policyErr error
+	// Each listener's goroutine reports here when it ends. Whichever ends
+	// first, before a shutdown was asked for, ends the server: a server with
+	// only some of its ports is not one to keep running.
+	ended := make(chan struct{}, 2)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer func() { ended <- struct{}{} }()
 		if s.tls {
 			httpErr = s.http.ServeTLS(s.ln, "", "")
 		} else {
@@ -177,28 +179,31 @@ func (s *Server) serve(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { ended <- struct{}{} }()
 			policyErr = s.policy.Serve(policyCtx, s.policyLn)
 		}()
 	}
 	go func() {
 		defer close(s.done)
+		early := false
 		select {
 		case <-ctx.Done():
-		case <-s.failed(&wg):
+		case <-ended:
+			early = true
 		}
 		s.shutdown()
 		stopPolicy()
 		wg.Wait()
 		s.err = errors.Join(httpErr, policyErr)
+		if early && s.err == nil {
+			s.err = errUnexpectedStop
+		}
 	}()
 }
 
-// failed is closed when the serving goroutines all ended on their own.
-func (s *Server) failed(wg *sync.WaitGroup) <-chan struct{} {
-	ch := make(chan struct{})
-	go func() { wg.Wait(); close(ch) }()
-	return ch
-}
+// errUnexpectedStop is the error of a server whose listener stopped serving
+// without an error of its own and without a shutdown request.
+var errUnexpectedStop = errors.New("a listener stopped serving unexpectedly")
 
 // shutdown stops accepting, sends 1001 to WebSocket clients, closes bridge
 // connections and waits (bounded) for all of it.
@@ -287,7 +292,7 @@ func (s *Server) WSURL(path string) string {
 
 // routes maps paths: WebSocket upgrades on / and /echo go to the echo
 // handler; other requests get files.
-func (s *Server) routes(bridge http.Handler) http.Handler {
+func (s *Server) routes(bridge *ruffleproxy.Handler) http.Handler {
 	mux := http.NewServeMux()
 	files := fileHandler(s.cfg.Dist, s.cfg.Page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -305,9 +310,34 @@ func (s *Server) routes(bridge http.Handler) http.Handler {
 		}
 		s.echo.ServeHTTP(w, r)
 	})
-	mux.Handle(BridgePath, bridge)
+	if bridge != nil {
+		mux.Handle(BridgePath, bridge)
+	} else {
+		mux.HandleFunc(BridgePath, func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "the Ruffle socket bridge is off: start the server with -bridge or -ruffle-dir", http.StatusNotFound)
+		})
+	}
 	mux.Handle(RufflePath, ruffleHandler(s.cfg.RuffleDir))
 	return mux
+}
+
+// bridge is the Ruffle socket bridge, or nil when it is not served. Its
+// pages are the echo's, and its relays are pinged like echo connections.
+func (s *Server) bridge(port int, origins *origin.Policy) *ruffleproxy.Handler {
+	if !s.cfg.bridgeOn() {
+		return nil
+	}
+	if s.cfg.BridgeAllow == nil {
+		s.cfg.BridgeAllow = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	}
+	return &ruffleproxy.Handler{
+		Allow:        s.cfg.BridgeAllow,
+		Logger:       s.log,
+		CheckOrigin:  func(r *http.Request) bool { return origins.Allowed(r.Header.Get("Origin")) },
+		MaxConns:     s.cfg.BridgeMaxConns,
+		PingInterval: s.cfg.PingInterval,
+		PingTimeout:  s.cfg.PingTimeout,
+	}
 }
 
 // fileHandler serves dir's files, page at /, and no directory listings.

@@ -17,6 +17,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // Version is reported by -version; server/main.go sets it from its
@@ -46,9 +47,20 @@ type Config struct {
 	PingInterval   time.Duration
 	PingTimeout    time.Duration
 	MessageTimeout time.Duration
-	SniffTimeout   time.Duration // first byte and HTTP header deadline
-	PolicyTimeout  time.Duration
-	ShutdownGrace  time.Duration
+	// HandshakeTimeout is one deadline from accept through the first
+	// request's headers (the first byte included); also each later
+	// request's read deadline on a kept-alive connection.
+	HandshakeTimeout time.Duration
+	PolicyTimeout    time.Duration
+	ShutdownGrace    time.Duration
+	Limits
+
+	// -upstream mode (front.go) and -policy-only mode (policyonly.go).
+	Upstream            string // relay non-policy connections to this host:port; "" = echo mode
+	UpstreamProxy       string // PROXY protocol header to the upstream: "", "v1" or "v2"
+	UpstreamDialTimeout time.Duration
+	UpstreamIdleTimeout time.Duration
+	PolicyOnly          bool // serve only the policy, on PolicyAddr
 }
 
 // errHelpShown tells Run that -h or -version printed and it should exit 0.
@@ -74,17 +86,19 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.Dist, "dist", "dist", "`directory` of built files served over HTTP")
 	fs.StringVar(&c.Page, "page", "sample.html", "try-it page `file` inside -dist, served at /")
-	fs.StringVar(&c.RuffleDir, "ruffle-dir", "", "`directory` of the Ruffle npm package, served at /ruffle/ for the try-it Flash mode")
-	fs.StringVar(&bridge, "bridge-allow", "", "comma-separated host:port targets the Ruffle socket bridge (/ruffle-socket) may reach;\ndefault: this server's port on 127.0.0.1")
+	fs.StringVar(&c.RuffleDir, "ruffle-dir", "", "`directory` of the Ruffle npm package, served at /ruffle/ for the try-it Flash mode\n(also turns on the socket bridge at /ruffle-socket)")
+	fs.StringVar(&bridge, "bridge-allow", "", "comma-separated host:port targets the Ruffle socket bridge (/ruffle-socket) may reach\n(setting it turns the bridge on); default: this server's port on 127.0.0.1")
 	fs.DurationVar(&c.PingInterval, "ping-interval", echo.DefaultPingInterval, "idle time before the server pings a client (negative: never)")
 	fs.DurationVar(&c.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long a ping may go unanswered before the client is dropped")
 	fs.DurationVar(&c.MessageTimeout, "message-timeout", echo.DefaultMessageTimeout, "how long one message may take to arrive once it has started")
-	fs.DurationVar(&c.SniffTimeout, "handshake-timeout", 10*time.Second, "deadline for a new connection's first byte and its HTTP request headers")
+	fs.DurationVar(&c.HandshakeTimeout, "handshake-timeout", sniff.DefaultTimeout, "one deadline from a connection's accept through its first byte and HTTP request headers\n(and for reading each later request on a kept-alive connection)")
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	c.Limits.addFlags(fs)
+	modeFlags(fs, &c)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: server [flags]\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket.\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: server [flags]\n       server doctor [flags] ws[s]://host:port/path   (see server doctor -h)\n\nThe web-socket-js echo and Flash socket policy server. On one port it serves the try-it\npage and dist/ files, echoes WebSocket messages on / and /echo, answers Flash policy\nrequests, and bridges Ruffle's sockets at /ruffle-socket (with -ruffle-dir or -bridge).\nWith -upstream it is instead a front for your own server; with -policy-only, a socket\npolicy daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -141,13 +155,16 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
 	}
+	if err = c.checkMode(); err != nil {
+		return err
+	}
 	if c.MaxMessage <= 0 {
 		return fmt.Errorf("-max-message must be positive, got %d", c.MaxMessage)
 	}
 	if c.MaxConns <= 0 {
 		return fmt.Errorf("-max-conns must be positive, got %d", c.MaxConns)
 	}
-	return nil
+	return c.Limits.check()
 }
 
 func splitComma(s string) []string {

@@ -2,10 +2,12 @@
 // a client sends comes back to it unchanged, with the limits an operator
 // expects on an open port.
 //
-// The WebSocket protocol itself is github.com/gorilla/websocket's; this
-// package adds the origin allowlist, subprotocol choice, connection limit,
-// idle pings, message deadlines, a graceful shutdown that sends 1001 to
-// every client, and buffers that an idle connection does not hold.
+// The WebSocket protocol is github.com/gorilla/websocket's, used through its
+// public API only: one goroutine per connection reads a message whole and
+// writes it back. This package adds the origin allowlist, subprotocol
+// choice, connection limit, idle pings (ping.go), the per-message deadline
+// (conn.go), the close codes the library leaves to us (1007, 1008, 1009)
+// and a graceful shutdown that sends 1001 to every client.
 package echo
 
 import (
@@ -13,10 +15,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -46,7 +49,8 @@ type Options struct {
 	// PingInterval is the time between pings; a ping unanswered within
 	// PingTimeout drops the connection. Negative PingInterval turns pings off.
 	PingInterval, PingTimeout time.Duration
-	// MessageTimeout bounds receiving one message once its first frame arrived.
+	// MessageTimeout bounds receiving one message (or control frame) once
+	// its first byte has arrived; longer → close 1008.
 	MessageTimeout time.Duration
 	Logger         *slog.Logger
 }
@@ -76,42 +80,66 @@ func (o Options) withDefaults() Options {
 // goingAway is the close frame payload every client gets at shutdown.
 var goingAway = websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 
-// controlTimeout bounds writing one control frame (ping, close), which waits
-// for a data write in progress to finish.
-const controlTimeout = 5 * time.Second
+const (
+	// controlTimeout bounds writing a ping or the shutdown close, which
+	// waits for a data write in progress to finish.
+	controlTimeout = 5 * time.Second
+	// replyTimeout bounds a pong, and the close frame sent just before
+	// dropping a client that broke a rule (it may well have stopped
+	// reading), as gorilla bounds its own.
+	replyTimeout = time.Second
+)
+
+// Buffers. An idle connection holds only its small frame reader; a write
+// borrows a buffer for the length of a message, and so does the echo.
+const (
+	// readBufferSize is the reader gorilla reads frames through (conn.go).
+	// Messages larger than it are read straight into the message buffer.
+	readBufferSize = 512
+	// writeBufferSize is the part of a message gorilla copies next to the
+	// frame header; the rest is written from the message itself.
+	writeBufferSize = 4 << 10
+	// maxPooledMessage keeps one huge message from pinning its buffer forever.
+	maxPooledMessage = 256 << 10
+)
+
+var (
+	writeBufferPool websocket.BufferPool = new(sync.Pool)
+	messagePool                          = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// errInvalidUTF8 ends a connection that sent a text message which is not
+// UTF-8 (RFC 6455 §8.1); gorilla leaves that check to the application.
+var errInvalidUTF8 = errors.New("echo: text message is not valid UTF-8")
 
 // Handler serves the echo endpoint. Create it with New.
 type Handler struct {
 	opts     Options
 	upgrader websocket.Upgrader
-	sem      chan struct{}
+	sem      chan struct{} // one token per open connection (MaxConns)
 	wg       sync.WaitGroup
 
 	mu       sync.Mutex
 	conns    map[*websocket.Conn]struct{}
 	shutting bool
-
-	serving atomic.Int64 // connections with a goroutine (the rest wait in the idle poller)
 }
 
 // New returns a Handler with opts (zero fields → defaults).
 func New(opts Options) *Handler {
 	opts = opts.withDefaults()
-	h := &Handler{
+	return &Handler{
 		opts:  opts,
 		sem:   make(chan struct{}, opts.MaxConns),
 		conns: make(map[*websocket.Conn]struct{}),
+		upgrader: websocket.Upgrader{
+			// ReadBufferSize stays 0: gorilla then reads through the
+			// reader our hijacker hands it (conn.go).
+			WriteBufferSize: writeBufferSize,
+			WriteBufferPool: writeBufferPool,
+			// The origin is checked in ServeHTTP, with logging.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
 	}
-	h.upgrader = websocket.Upgrader{
-		// ReadBufferSize stays 0 so the library reads through the small
-		// reader pooledHijacker hands it; the pooledConn below that does the
-		// real buffering, and only while bytes are waiting.
-		WriteBufferSize: writeBufSize,
-		WriteBufferPool: writeBufPool,
-		// The origin is checked in ServeHTTP, with logging.
-		CheckOrigin: func(*http.Request) bool { return true },
-	}
-	return h
 }
 
 // IsUpgrade reports whether r asks for a WebSocket (Connection: upgrade and
@@ -125,13 +153,16 @@ func (h *Handler) Active() int {
 	return len(h.conns)
 }
 
-// ServeHTTP upgrades r and starts echoing on a goroutine of its own.
-//
+// ServeHTTP checks r, upgrades it and echoes on a goroutine of its own.
 // Returning right after the upgrade lets net/http drop its per-request
-// state (request, headers, the deep handler stack): an idle connection then
-// costs only the WebSocket and one small goroutine.
+// state, which a long-lived connection would otherwise keep.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := h.opts.Logger
+	if !r.ProtoAtLeast(1, 1) {
+		// RFC 6455 §4.1: the opening handshake is HTTP/1.1 or later.
+		http.Error(w, "WebSocket needs HTTP/1.1 or later", http.StatusHTTPVersionNotSupported)
+		return
+	}
 	if origin := r.Header.Get("Origin"); !h.opts.Origins.Allowed(origin) {
 		log.Warn("echo: origin refused", "remote", r.RemoteAddr, "origin", origin, "host", r.Host)
 		http.Error(w, "origin not allowed", http.StatusForbidden)
@@ -152,7 +183,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// header, so the client's order decides, as documented.
 		header = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
-	c, err := h.upgrader.Upgrade(pooledHijacker{w}, r, header)
+	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
+	c, err := h.upgrader.Upgrade(hj, r, header)
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
@@ -165,54 +197,84 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.SetReadLimit(h.opts.MaxMessage)
+	onPong, stopPing := h.startPinger(c, r.RemoteAddr)
+	hj.conn.watchControlFrames(c, onPong)
 	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", c.Subprotocol())
-	h.rest(c, r.RemoteAddr, h.startPinger(c, r.RemoteAddr))
+	go h.serve(c, hj.conn, r.RemoteAddr, stopPing)
 }
 
-// rest lets c wait for its next bytes without a goroutine when it can: the
-// idle poller starts one when bytes arrive (or when c is closed). A silent
-// connection then costs no stack at all. Otherwise c waits on a fresh
-// goroutine, whose stack is the runtime's smallest.
-func (h *Handler) rest(c *websocket.Conn, remote string, stopPing func()) {
-	pc := c.NetConn().(*pooledConn)
-	wake := func() {
-		pc.fromIdle = true
-		go h.serveConn(c, remote, stopPing)
-	}
-	if !pc.park(wake) {
-		go h.serveConn(c, remote, stopPing)
-	}
-}
-
-// serveConn echoes on c until it ends, then releases its slot. It runs on
-// a fresh goroutine; everything it does before the first message arrives
-// is kept shallow, so a connection that waits on its goroutine (where there
-// is no idle poller, or until the next ping tick) keeps the runtime's
-// smallest stack (see pooledConn.awaitData).
-func (h *Handler) serveConn(c *websocket.Conn, remote string, stopPing func()) {
-	h.serving.Add(1)
-	err := h.echo(c)
-	h.serving.Add(-1)
-	if err == errMoved || err == errOnlyPongs {
-		// Waiting with a stack grown by earlier messages, or woken by pongs
-		// alone: wait without this goroutine.
-		movedConns.Add(1)
-		h.rest(c, remote, stopPing)
-		return
+// serve echoes on c until it ends, then releases its slot.
+func (h *Handler) serve(c *websocket.Conn, mc *messageConn, remote string, stopPing func()) {
+	var err error
+	for err == nil {
+		err = h.echoMessage(c, mc)
 	}
 	stopPing()
-	h.closed(c, remote, err)
-}
-
-// closed releases a finished connection's slot and logs it. It is kept out
-// of serveConn so that the logging call's frame is not on the stack the
-// idle goroutine parks with: that stack only just fits the runtime's
-// smallest (2 KiB); BenchmarkIdleConnectionMemory shows when it no longer
-// does.
-func (h *Handler) closed(c *websocket.Conn, remote string, err error) {
+	h.closeFor(c, err)
 	h.untrack(c)
 	<-h.sem
 	h.opts.Logger.Debug("echo: closed", "remote", remote, "err", err)
+}
+
+// echoMessage reads the next message whole into a pooled buffer (bounded by
+// MaxMessage, and by MessageTimeout once it has begun) and writes it back
+// as one message of the same type. Pings, pongs and the client's close are
+// handled by the library while it reads.
+func (h *Handler) echoMessage(c *websocket.Conn, mc *messageConn) error {
+	// Wait for the next byte here, a few calls deep, rather than inside the
+	// library's frame reader: a silent connection's goroutine then fits the
+	// runtime's smallest stack (2 KiB, not 4; BenchmarkIdleConnectionMemory).
+	if _, err := mc.frames.Peek(1); err != nil {
+		return err
+	}
+	typ, rd, err := c.NextReader()
+	if err != nil {
+		return err
+	}
+	buf := messagePool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledMessage {
+			buf.Reset()
+			messagePool.Put(buf)
+		}
+	}()
+	mc.inMessage = true
+	_, err = buf.ReadFrom(rd)
+	mc.inMessage = false
+	if err != nil {
+		return err
+	}
+	if err := mc.settle(); err != nil {
+		return err
+	}
+	if typ == websocket.TextMessage && !utf8.Valid(buf.Bytes()) {
+		return errInvalidUTF8
+	}
+	return c.WriteMessage(typ, buf.Bytes())
+}
+
+// closeFor tells the client why the server ends the connection, when that
+// is a rule of ours the library does not report itself: a close frame with
+// a code and a reason, written with a short deadline as the client may no
+// longer read. Protocol errors (1002), the client's own close, and a
+// message over the limit (1009) are answered by the library; writing a
+// second close frame is a no-op there (websocket.ErrCloseSent).
+func (h *Handler) closeFor(c *websocket.Conn, err error) {
+	code, reason := 0, ""
+	var netErr net.Error // gorilla hides the deadline error behind one of its own
+	switch {
+	case errors.Is(err, errInvalidUTF8):
+		code, reason = websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in a text message"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		code, reason = websocket.ClosePolicyViolation, "message not received within the message timeout"
+	case errors.Is(err, websocket.ErrReadLimit):
+		// Also a length too large to be one (2^63 and up), where gorilla
+		// stops without a close frame.
+		code, reason = websocket.CloseMessageTooBig, "message too big"
+	default:
+		return
+	}
+	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(replyTimeout))
 }
 
 // track registers c for Shutdown; false when already shutting down.
@@ -235,141 +297,6 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	h.wg.Done()
 }
 
-// movedConns counts connections taken off their goroutine between messages, for tests.
-var movedConns atomic.Int64
-
-// bufPool holds message buffers between messages, so an idle connection
-// holds none.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooled keeps one huge message from pinning its buffer forever.
-const maxPooled = 256 << 10
-
-// echo reads each message whole (bounded by MaxMessage, and by
-// MessageTimeout once it has begun) and writes it back as one message of
-// the same type. Pings, pongs and the close handshake are answered by the
-// library while it reads.
-func (h *Handler) echo(c *websocket.Conn) error {
-	// Always a *pooledConn: pooledHijacker made it.
-	pc := c.NetConn().(*pooledConn)
-	if pc.echoOne == nil { // made once, not on every move to a fresh goroutine
-		pc.echoOne = func() error { return h.echoMessage(c, pc) }
-	}
-	for {
-		// Messages that arrive whole are echoed inside awaitData.
-		if err := pc.awaitData(); err != nil {
-			return err
-		}
-		if err := h.echoMessage(c, pc); err != nil {
-			return err
-		}
-	}
-}
-
-// echoMessage reads the next message and writes it back.
-func (h *Handler) echoMessage(c *websocket.Conn, pc *pooledConn) error {
-	typ, rd, err := c.NextReader()
-	if err != nil {
-		return err
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	pc.beginMessage(h.opts.MessageTimeout)
-	_, err = buf.ReadFrom(rd)
-	if err == nil {
-		err = pc.endMessage()
-	}
-	if err == nil {
-		err = c.WriteMessage(typ, buf.Bytes())
-	}
-	if buf.Cap() <= maxPooled {
-		bufPool.Put(buf)
-	}
-	return err
-}
-
-// startPinger pings c every PingInterval and drops it when the pong does not
-// come within PingTimeout (which also frees a write stuck on a client that
-// stopped reading). It is a timer, not a goroutine, between pings.
-func (h *Handler) startPinger(c *websocket.Conn, remote string) (stop func()) {
-	if h.opts.PingInterval < 0 {
-		return func() {}
-	}
-	p := &pinger{c: c, interval: h.opts.PingInterval, timeout: h.opts.PingTimeout, log: h.opts.Logger, remote: remote}
-	c.SetPongHandler(func(string) error { p.pong(); return nil })
-	if pc, ok := c.NetConn().(*pooledConn); ok {
-		pc.onPong = p.pong // set before the reader starts
-		p.pc = pc
-	}
-	p.mu.Lock() // a short interval may fire before the assignment is done
-	p.t = time.AfterFunc(p.interval, p.tick)
-	p.mu.Unlock()
-	return p.stop
-}
-
-// pinger is one connection's keep-alive: each tick either sends a ping or,
-// when the last ping is still unanswered, drops the connection.
-type pinger struct {
-	c                 *websocket.Conn
-	pc                *pooledConn // nil if the library was given another connection
-	interval, timeout time.Duration
-	log               *slog.Logger
-	remote            string
-
-	mu       sync.Mutex
-	t        *time.Timer
-	awaiting bool // a ping went out and its pong has not come back
-	stopped  bool
-}
-
-func (p *pinger) tick() {
-	p.mu.Lock()
-	if p.stopped {
-		p.mu.Unlock()
-		return
-	}
-	unanswered := p.awaiting
-	p.awaiting = true
-	p.mu.Unlock()
-	if unanswered {
-		p.log.Debug("echo: pong not received in time, dropping", "remote", p.remote)
-		p.c.Close()
-		return
-	}
-	if p.pc != nil {
-		p.pc.nudge() // a reader waiting between messages leaves its goroutine (see Handler.rest)
-	}
-	// Not under mu: the write may wait up to timeout behind a data write,
-	// and the reader's pong handler must not wait with it.
-	if err := p.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(p.timeout)); err != nil {
-		p.log.Debug("echo: ping failed, dropping", "remote", p.remote, "err", err)
-		p.c.Close()
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.stopped && p.awaiting { // the pong may already be back
-		p.t.Reset(p.timeout)
-	}
-}
-
-// pong runs on the connection's reading goroutine.
-func (p *pinger) pong() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.awaiting && !p.stopped {
-		p.awaiting = false
-		p.t.Reset(p.interval)
-	}
-}
-
-func (p *pinger) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopped = true
-	p.t.Stop()
-}
-
 // Shutdown refuses new connections, sends close 1001 to every client and
 // waits for them to finish; when ctx ends first, the rest are dropped and
 // Shutdown still waits (briefly) for their handlers to return.
@@ -382,12 +309,12 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	h.mu.Unlock()
 
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(controlTimeout)
+	}
 	for _, c := range conns {
 		go func() {
-			deadline, ok := ctx.Deadline()
-			if !ok {
-				deadline = time.Now().Add(controlTimeout)
-			}
 			if c.WriteControl(websocket.CloseMessage, goingAway, deadline) != nil {
 				c.Close()
 			}

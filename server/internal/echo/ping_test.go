@@ -6,13 +6,16 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
 )
 
-// A client that answers pings stays connected through many ping rounds, and
-// the pings really go out.
+// A client that answers pings stays connected through many ping rounds,
+// longer than the message timeout (a pong between messages does not start
+// it for good), and the pings really go out.
 func TestAnsweredPingsKeepTheConnection(t *testing.T) {
 	const interval = 30 * time.Millisecond
-	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 2 * time.Second})
+	srv, h := newTestServer(t, Options{PingInterval: interval, PingTimeout: 2 * time.Second, MessageTimeout: 2 * interval})
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Listener.Addr().String()+"/", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -54,4 +57,15 @@ func TestAnsweredPingsKeepTheConnection(t *testing.T) {
 	if h.Active() != 1 {
 		t.Fatalf("%d active connections, want 1", h.Active())
 	}
+}
+
+// A client that does not answer a ping is dropped after the ping timeout.
+func TestUnansweredPingDropsTheConnection(t *testing.T) {
+	srv, h := newTestServer(t, Options{PingInterval: 20 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	if op, _ := readFrame(t, br); op != websocket.PingMessage {
+		t.Fatalf("frame %x, want a ping", op)
+	}
+	expectEOF(t, c, br)
+	waitActive(t, h, 0)
 }

@@ -5,16 +5,21 @@
 // ClientHello, 0x16) can start with, so one byte decides: '<' goes to the
 // policy handler, everything else is returned by Accept with that byte
 // replayed. HTTP clients therefore wait for nothing but their own first packet.
+//
+// Until a connection is past its handshake it is pending: it has one
+// deadline counted from accept, which deadlines set meanwhile (net/http's
+// header timeout) cannot extend, and at most Options.MaxPending connections
+// are pending at once, a new one closing the oldest (handshake.go).
 package sniff
 
 import (
+	"container/list"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/netutil"
@@ -32,44 +37,76 @@ const DefaultTimeout = 10 * time.Second
 // request.
 func IsPolicy(b byte) bool { return b == PolicyByte }
 
-// Listener wraps an inner listener. Build it with New.
+// DefaultMaxPending is how many connections may be waiting for their
+// handshake at once (see Options.MaxPending).
+const DefaultMaxPending = 1024
+
+// Options configure a Listener. Zero fields take defaults.
+type Options struct {
+	// Timeout is the deadline, counted from accept, for the first byte and,
+	// with UntilHeaders, for everything up to PastHandshake. ≤ 0 →
+	// DefaultTimeout.
+	Timeout time.Duration
+	// MaxPending caps connections not yet past their handshake (still being
+	// sniffed, or with UntilHeaders not yet PastHandshake). When a new
+	// connection arrives at the cap, the oldest pending one is closed: a
+	// flood of silent connections then churns among itself instead of
+	// locking out a client that speaks at once. ≤ 0 → DefaultMaxPending.
+	MaxPending int
+	// UntilHeaders keeps a connection pending, and its deadline absolute,
+	// after the first byte until PastHandshake is called (an HTTP server
+	// calls it once a request's headers are in): deadlines set meanwhile,
+	// such as net/http's header timeout, are held to Timeout from accept.
+	// Without it a connection stops being pending at its first byte.
+	UntilHeaders bool
+	// Divert is called, on the sniffing goroutine, with every connection
+	// whose first byte is '<' (that byte is replayed to it); it owns and
+	// must close the connection, which is no longer pending.
+	Divert func(net.Conn)
+	// Logger nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Listener wraps an inner listener. Build it with Listen or New.
 type Listener struct {
 	inner   net.Listener
-	timeout time.Duration
-	divert  func(net.Conn)
+	opts    Options
 	log     *slog.Logger
+	pending handshakes
 
 	conns   chan net.Conn
 	errc    chan error
 	done    chan struct{}
 	closing sync.Once
 	wg      sync.WaitGroup
-
-	mu      sync.Mutex
-	pending map[net.Conn]struct{} // connections still being sniffed
 }
 
-// New starts sniffing connections accepted from inner. divert is called, on
-// the sniffing goroutine, with every connection whose first byte is '<' (that
-// byte is replayed to it); it owns and must close the connection. timeout ≤ 0
-// means DefaultTimeout. log nil means slog.Default().
+// New starts sniffing connections accepted from inner, with a first-byte
+// deadline of timeout; see Options for the arguments.
 func New(inner net.Listener, timeout time.Duration, divert func(net.Conn), log *slog.Logger) *Listener {
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+	return Listen(inner, Options{Timeout: timeout, Divert: divert, Logger: log})
+}
+
+// Listen starts sniffing connections accepted from inner.
+func Listen(inner net.Listener, o Options) *Listener {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
-	if log == nil {
-		log = slog.Default()
+	if o.MaxPending <= 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	l := &Listener{
-		inner:   inner,
-		timeout: timeout,
-		divert:  divert,
-		log:     log,
-		conns:   make(chan net.Conn),
-		errc:    make(chan error, 1),
-		done:    make(chan struct{}),
-		pending: make(map[net.Conn]struct{}),
+		inner: inner,
+		opts:  o,
+		log:   o.Logger,
+		conns: make(chan net.Conn),
+		errc:  make(chan error, 1),
+		done:  make(chan struct{}),
 	}
+	l.pending.init(o.MaxPending)
 	l.wg.Add(1)
 	go l.acceptLoop()
 	return l
@@ -92,23 +129,22 @@ func (l *Listener) Accept() (net.Conn, error) {
 	}
 }
 
-// Close stops accepting, closes connections still being sniffed and waits
-// for the sniffing goroutines (not for diverted policy connections, which
-// their handler owns).
+// Close stops accepting, closes connections not yet past their handshake
+// and waits for the sniffing goroutines (not for diverted policy
+// connections, which their handler owns).
 func (l *Listener) Close() error {
 	var err error
 	l.closing.Do(func() {
 		close(l.done)
 		err = l.inner.Close()
-		l.mu.Lock()
-		for c := range l.pending {
-			c.Close()
-		}
-		l.mu.Unlock()
+		l.pending.closeAll()
 		l.wg.Wait()
 	})
 	return err
 }
+
+// Pending is the number of connections not yet past their handshake.
+func (l *Listener) Pending() int { return l.pending.len() }
 
 // Addr is the inner listener's address.
 func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
@@ -136,51 +172,43 @@ func (l *Listener) acceptLoop() {
 			return
 		}
 		backoff = 0
-		if !l.track(c) {
+		select {
+		case <-l.done:
 			c.Close()
 			return
+		default:
+		}
+		pc := &Conn{Conn: c, l: l, deadline: time.Now().Add(l.opts.Timeout)}
+		if evicted := l.pending.add(pc); evicted != nil {
+			l.log.Debug("too many connections waiting for their handshake: closed the oldest",
+				"remote", evicted.RemoteAddr().String(), "max_pending", l.opts.MaxPending)
+			evicted.Conn.Close()
 		}
 		l.wg.Add(1)
-		go l.sniff(c)
+		go l.sniff(pc)
 	}
 }
 
-// track records c as pending; false once the listener is closed.
-func (l *Listener) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	select {
-	case <-l.done:
-		return false
-	default:
-	}
-	l.pending[c] = struct{}{}
-	return true
-}
-
-func (l *Listener) untrack(c net.Conn) {
-	l.mu.Lock()
-	delete(l.pending, c)
-	l.mu.Unlock()
-}
-
-func (l *Listener) sniff(c net.Conn) {
+func (l *Listener) sniff(pc *Conn) {
 	defer l.wg.Done()
-	pc, err := Peek(c, l.timeout)
-	l.untrack(c)
-	if err != nil {
-		l.log.Debug("closed before first byte", "remote", c.RemoteAddr().String(), "err", err)
-		c.Close()
+	if err := pc.peek(); err != nil {
+		l.log.Debug("closed before first byte", "remote", pc.RemoteAddr().String(), "err", err)
+		pc.Close()
 		return
 	}
 	if IsPolicy(pc.First()) {
-		l.divert(pc)
+		// The policy server has its own budget and deadline.
+		pc.PastHandshake()
+		l.opts.Divert(pc)
 		return
+	}
+	if !l.opts.UntilHeaders {
+		pc.PastHandshake()
 	}
 	select {
 	case l.conns <- pc:
 	case <-l.done:
-		c.Close()
+		pc.Close()
 	}
 }
 
@@ -189,6 +217,11 @@ type Conn struct {
 	net.Conn
 	first  byte
 	replay atomic.Bool // the first byte is still to be returned
+
+	l        *Listener     // nil for Peek's connections
+	elem     *list.Element // place among l's pending connections; l.pending.mu
+	deadline time.Time     // absolute handshake deadline, from accept
+	hs       handshakeState
 }
 
 // First is the byte that was peeked.
@@ -230,33 +263,30 @@ func (c *Conn) CloseWrite() error {
 	return errors.ErrUnsupported
 }
 
-// SyscallConn exposes the inner socket (for readiness waits) once the
-// peeked byte has been read again; before that the socket would not show it.
-func (c *Conn) SyscallConn() (syscall.RawConn, error) {
-	if c.replay.Load() {
-		return nil, errors.New("sniff: first byte not read yet")
-	}
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return nil, errors.ErrUnsupported
-	}
-	return sc.SyscallConn()
-}
-
 // Peek reads the first byte of c within timeout and returns c wrapped so the
 // byte is read again. The read deadline is cleared on success.
 func Peek(c net.Conn, timeout time.Duration) (*Conn, error) {
-	if err := c.SetReadDeadline(time.Now().Add(timeout)); err != nil {
-		return nil, err
-	}
-	var b [1]byte
-	if _, err := io.ReadFull(c, b[:]); err != nil {
+	pc := &Conn{Conn: c, deadline: time.Now().Add(timeout)}
+	pc.hs.past = true
+	if err := pc.peek(); err != nil {
 		return nil, err
 	}
 	if err := c.SetReadDeadline(time.Time{}); err != nil {
 		return nil, err
 	}
-	pc := &Conn{Conn: c, first: b[0]}
-	pc.replay.Store(true)
 	return pc, nil
+}
+
+// peek reads the first byte by the handshake deadline.
+func (c *Conn) peek() error {
+	if err := c.Conn.SetReadDeadline(c.deadline); err != nil {
+		return err
+	}
+	var b [1]byte
+	if _, err := io.ReadFull(c.Conn, b[:]); err != nil {
+		return err
+	}
+	c.first = b[0]
+	c.replay.Store(true)
+	return nil
 }

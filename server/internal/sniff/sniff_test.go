@@ -112,9 +112,7 @@ func TestCloseDropsPendingConnections(t *testing.T) {
 	}
 	// Wait until all 20 are being sniffed, then close.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		ln.mu.Lock()
-		n := len(ln.pending)
-		ln.mu.Unlock()
+		n := ln.Pending()
 		if n == len(conns) {
 			break
 		}
@@ -248,9 +246,8 @@ func TestOneByteIsEnoughForHTTP(t *testing.T) {
 	}
 }
 
-// The wrapper must not hide what net/http and the echo handler use on a TCP
-// connection: ReadFrom (sendfile), CloseWrite, and the raw socket — the last
-// only once the peeked byte has been handed out again.
+// The wrapper must not hide what net/http uses on a TCP connection:
+// ReadFrom (sendfile) and CloseWrite.
 func TestConnPassesThroughTCPMethods(t *testing.T) {
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -273,15 +270,9 @@ func TestConnPassesThroughTCPMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.SyscallConn(); err == nil {
-		t.Error("SyscallConn before the peeked byte was read again: want an error")
-	}
 	var b [3]byte
 	if _, err := io.ReadFull(pc, b[:]); err != nil || string(b[:]) != "GET" {
 		t.Fatalf("read %q, %v", b, err)
-	}
-	if _, err := pc.SyscallConn(); err != nil {
-		t.Errorf("SyscallConn after the replay: %v", err)
 	}
 	if n, err := pc.ReadFrom(bytes.NewReader([]byte("reply"))); n != 5 || err != nil {
 		t.Fatalf("ReadFrom: %d, %v", n, err)
@@ -292,5 +283,83 @@ func TestConnPassesThroughTCPMethods(t *testing.T) {
 	got, err := io.ReadAll(client) // ends at EOF only if the write side was closed
 	if err != nil || string(got) != "reply" {
 		t.Fatalf("client read %q, %v", got, err)
+	}
+}
+
+// At MaxPending, a new connection closes the oldest one still waiting.
+func TestOldestPendingIsClosedAtTheCap(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := Listen(inner, Options{Timeout: time.Minute, MaxPending: 3, Divert: func(c net.Conn) { c.Close() }, Logger: quiet()})
+	defer ln.Close()
+	var conns []net.Conn
+	for i := range 5 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		// One at a time, so "oldest" is well defined.
+		for deadline := time.Now().Add(10 * time.Second); ln.Pending() < min(i+1, 3); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("connection not pending")
+			}
+		}
+	}
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		_, err := c.Read(make([]byte, 1))
+		var ne net.Error
+		open := errors.As(err, &ne) && ne.Timeout()
+		if open != (i >= 2) {
+			t.Errorf("connection %d: open=%v (%v), want only the 3 newest open", i, open, err)
+		}
+	}
+}
+
+// With UntilHeaders, deadlines set before PastHandshake are held to the
+// handshake deadline, and apply as set afterwards.
+func TestDeadlinesHeldUntilPastHandshake(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := Listen(inner, Options{Timeout: 200 * time.Millisecond, UntilHeaders: true, Logger: quiet()})
+	defer ln.Close()
+	for _, past := range []bool{false, true} {
+		client, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		client.Write([]byte("G"))
+		c, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(time.Hour)) // what an HTTP server would ask
+		if past {
+			c.(*Conn).PastHandshake()
+		}
+		if ln.Pending() != 0 != !past {
+			t.Errorf("past=%v: %d pending", past, ln.Pending())
+		}
+		c.Read(make([]byte, 1)) // the replayed byte
+		done := make(chan error, 1)
+		go func() { _, err := c.Read(make([]byte, 1)); done <- err }()
+		select {
+		case err := <-done:
+			if past {
+				t.Fatalf("past the handshake, the hour-long deadline was cut: %v", err)
+			}
+		case <-time.After(2 * time.Second):
+			if !past {
+				t.Fatal("the read outlived the handshake deadline")
+			}
+		}
+		c.Close()
 	}
 }
