@@ -431,6 +431,11 @@ func TestBadFlags(t *testing.T) {
 		{"-log-level", "loud"},
 		{"-bridge-allow", "nohost"},
 		{"-bridge-max-conns", "0"},
+		{"-max-handshakes", "0"},
+		{"-max-http-conns", "-1"},
+		{"-http-write-timeout", "0s"},
+		{"-policy-max-conns", "0"},
+		{"-policy-max-per-ip", "0"},
 		{"stray"},
 	}
 	for _, args := range bad {

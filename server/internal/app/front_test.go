@@ -253,3 +253,13 @@ func TestRunFrontMode(t *testing.T) {
 		t.Fatal("the front did not stop")
 	}
 }
+
+func TestFrontWarnsAboutEchoSettings(t *testing.T) {
+	cfg := testConfig(t, "-upstream", "127.0.0.1:9", "-origins", "example.com", "-subprotocols", "chat")
+	if got := echoOnlySettings(cfg); strings.Join(got, " ") != "-origins -subprotocols" {
+		t.Fatalf("echo-only settings %q", got)
+	}
+	if got := echoOnlySettings(testConfig(t, "-upstream", "127.0.0.1:9")); len(got) != 0 {
+		t.Fatalf("defaults reported as set: %q", got)
+	}
+}
