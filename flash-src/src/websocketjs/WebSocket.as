@@ -225,11 +225,14 @@ public final class WebSocket {
 	/**
 	 * The reason reported when Flash refused a direct connection to url for a page at origin:
 	 * detail (the player's words) and the doctor command line (server/README.md) that checks
-	 * the socket policy and the handshake as Flash would.
+	 * the socket policy and the handshake as Flash would. The doctor judges http(s) pages
+	 * only: for another page (a file: page's origin is "null") it names no -origin, and the
+	 * doctor takes the URL's own host for the page's.
 	 */
 	public static function policyRefusal(detail:String, origin:String, url:WebSocketUrl):String {
-		return detail + ". To see why, run: web-socket-js-server doctor -origin " + shellWord(origin) + " " +
-			shellWord(url.href) + " (from a clone: go run ./server doctor ...)";
+		var page:String = /^https?:\/\/[^\/]+$/i.test(origin) ? "-origin " + shellWord(origin) + " " : "";
+		return detail + ". To see why, run: web-socket-js-server doctor " + page + shellWord(url.href) +
+			" (from a clone: go run ./server doctor ...)";
 	}
 
 	/** s as one POSIX shell word: as is when it has no special character, else single-quoted. */
