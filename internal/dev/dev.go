@@ -106,6 +106,17 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 
 // startBuilders starts one warm compiler per SWF and the esbuild context.
 func (s *Session) startBuilders(ctx context.Context) error {
+	if err := s.startWarms(ctx); err != nil {
+		return err
+	}
+	var err error
+	s.js, err = jsbundle.NewIncremental(jsbundle.Options{JSDir: s.layout.JS(), OutDir: s.opts.OutDir, Version: "dev"})
+	return err
+}
+
+// startWarms resolves the compiler and starts a warm one per SWF (the Flash API
+// declarations are compiled first when they changed).
+func (s *Session) startWarms(ctx context.Context) error {
 	tc, err := sdk.Resolve(ctx, sdk.Options{FlexHome: s.opts.FlexHome})
 	if err != nil {
 		return err
@@ -115,36 +126,21 @@ func (s *Session) startBuilders(ctx context.Context) error {
 		cacheDir = filepath.Join(cache.Dir(), "build")
 	}
 	c := &swf.Compiler{Toolchain: tc, APIDir: s.layout.FlashAPI(), CacheDir: cacheDir, Log: s.log}
-	if err := s.startWarms(ctx, c); err != nil {
-		return err
-	}
-	s.js, err = jsbundle.NewIncremental(jsbundle.Options{JSDir: s.layout.JS(), OutDir: s.opts.OutDir, Version: "dev"})
-	return err
-}
-
-func (s *Session) startWarms(ctx context.Context, c *swf.Compiler) error {
-	warms := make([]*swf.Warm, len(build.SWFNames))
-	errs := make([]error, len(build.SWFNames))
-	var wg sync.WaitGroup
-	for i, name := range build.SWFNames {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			warms[i], errs[i] = c.StartWarm(ctx, swf.Target{
-				Entry:       filepath.Join(s.layout.FlashApp(), name+".as"),
-				SourcePaths: []string{s.layout.FlashApp()},
-				Output:      filepath.Join(s.opts.OutDir, name+".swf"),
-				Debug:       true,
-			})
-		}()
-	}
-	wg.Wait()
-	for _, w := range warms {
-		if w != nil {
-			s.warms = append(s.warms, w)
+	// One after the other: the first one compiles the Flash API library if needed, and
+	// starting a JVM does not wait for it to be ready.
+	for _, name := range build.SWFNames {
+		w, err := c.StartWarm(ctx, swf.Target{
+			Entry:       filepath.Join(s.layout.FlashApp(), name+".as"),
+			SourcePaths: []string{s.layout.FlashApp()},
+			Output:      filepath.Join(s.opts.OutDir, name+".swf"),
+			Debug:       true,
+		})
+		if err != nil {
+			return err
 		}
+		s.warms = append(s.warms, w)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // startFront listens on the public address, starts the server behind it, and serves.
@@ -297,9 +293,12 @@ func (s *Session) rebuild(ctx context.Context, changed []string) {
 		}
 	}
 	var failures []string
+	// No compilers: the declarations failed to compile last time, so try them again.
+	api = api || len(as3) > 0 && len(s.warms) == 0
 	if api {
+		fmt.Fprintf(s.log, "dev: the Flash API declarations changed: compiling them and starting the compilers again\n")
 		if err := s.restartWarms(ctx); err != nil {
-			failures = append(failures, err.Error())
+			failures = append(failures, s.relative(err.Error()))
 		}
 	}
 	if len(as3) > 0 || api {
@@ -390,15 +389,7 @@ func (s *Session) restartWarms(ctx context.Context) error {
 		w.Close()
 	}
 	s.warms = nil
-	tc, err := sdk.Resolve(ctx, sdk.Options{FlexHome: s.opts.FlexHome})
-	if err != nil {
-		return err
-	}
-	cacheDir := s.opts.CacheDir
-	if cacheDir == "" {
-		cacheDir = filepath.Join(cache.Dir(), "build")
-	}
-	return s.startWarms(ctx, &swf.Compiler{Toolchain: tc, APIDir: s.layout.FlashAPI(), CacheDir: cacheDir, Log: s.log})
+	return s.startWarms(ctx)
 }
 
 func (s *Session) bundleJS() []string {

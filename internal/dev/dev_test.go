@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,25 +17,8 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
 	"github.com/web-socket-js/web-socket-js/internal/serverproc"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/syncbuf"
 )
-
-// syncBuffer collects the session's output across its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // edit replaces old with new in the file at root/rel, failing the test if old is absent.
 func edit(t *testing.T, root, rel, old, new string) {
@@ -55,7 +37,7 @@ func edit(t *testing.T, root, rel, old, new string) {
 }
 
 // next waits for the next event on the stream.
-func next(t *testing.T, events <-chan event, log *syncBuffer) event {
+func next(t *testing.T, events <-chan event, log *syncbuf.Buffer) event {
 	t.Helper()
 	select {
 	case ev, ok := <-events:
@@ -102,7 +84,7 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	devCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	s, err := Start(devCtx, Options{Root: root, ServeFlags: []string{"-addr", "127.0.0.1:0"}, ServerBin: bin, RuffleDir: ruffleDir, Log: log})
