@@ -92,6 +92,10 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 			s.stop()
 		}
 	}()
+	// Listen first: a port in use (another dev or serve) fails before any compiling.
+	if s.ln, err = net.Listen("tcp", flags.addr); err != nil {
+		return nil, fmt.Errorf("dev: listen on %s: %w", flags.addr, err)
+	}
 	if err := s.startBuilders(ctx); err != nil {
 		return nil, err
 	}
@@ -158,14 +162,10 @@ func (s *Session) startWarms(ctx context.Context) error {
 	return nil
 }
 
-// startFront listens on the public address, starts the server behind it, and serves.
+// startFront starts the server behind the front's listener, and serves.
 func (s *Session) startFront(ctx context.Context, flags serverFlags) error {
-	ln, err := net.Listen("tcp", flags.addr)
-	if err != nil {
-		return fmt.Errorf("dev: listen on %s: %w", flags.addr, err)
-	}
-	s.ln = ln
-	bound := ln.Addr().(*net.TCPAddr)
+	var err error
+	bound := s.ln.Addr().(*net.TCPAddr)
 	origins := frontOrigins(flags.addr, bound)
 	f := &front{dir: s.opts.OutDir, page: flags.page, origins: origins, events: s.events}
 	if s.opts.ServerBin != "" {
@@ -176,7 +176,7 @@ func (s *Session) startFront(ctx context.Context, flags serverFlags) error {
 		f.proxy = newProxy(s.server.addr)
 	}
 	s.http = newHTTPServer(f)
-	go s.http.Serve(limit(ln, MaxFrontConns))
+	go s.http.Serve(limit(s.ln, MaxFrontConns))
 	fmt.Fprintf(s.log, "dev: try it at %s (Flash mode: %s?mode=flash&debug=1); saves under flash-src/ and js/ rebuild and reload it; Ctrl-C stops\n", s.URL(), s.URL())
 	return nil
 }
@@ -262,6 +262,9 @@ func (s *Session) settle(ctx context.Context, p *poller, changed []string) []str
 func (s *Session) stop() {
 	s.cancel()
 	s.events.close()
+	if s.http == nil && s.ln != nil {
+		s.ln.Close() // listening, never served
+	}
 	if s.http != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), frontStopGrace)
 		s.http.Shutdown(sctx)

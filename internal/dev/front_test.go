@@ -122,3 +122,20 @@ func TestServerFlags(t *testing.T) {
 		}
 	}
 }
+
+// A taken address fails the start at once, before anything is compiled or written.
+func TestStartFailsFastOnATakenAddress(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	_, err = Start(context.Background(), Options{Root: t.TempDir(), OutDir: out, ServeFlags: []string{"-addr", taken.Addr().String()}})
+	if err == nil || !strings.Contains(err.Error(), "listen on "+taken.Addr().String()) {
+		t.Fatalf("start on a taken address: %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("wrote %v before failing", entries)
+	}
+}
