@@ -293,19 +293,20 @@ func isStopped(err error) bool {
 }
 
 // rebuild brings the outputs a set of changed files affects up to date and tells pages.
+// Only sources count: an editor's swap and backup files beside them change nothing.
 func (s *Session) rebuild(ctx context.Context, changed []string) {
 	var as3 []string
 	var api, js, page bool
 	for _, p := range changed {
 		switch {
 		case within(s.layout.FlashAPI(), p):
-			api = true
+			api = api || strings.HasSuffix(p, ".as")
 		case within(s.layout.FlashApp(), p):
-			if strings.HasSuffix(p, ".as") {
+			if strings.HasSuffix(p, ".as") && !contains(as3, p) {
 				as3 = append(as3, p)
 			}
 		case within(filepath.Join(s.layout.JS(), "src"), p):
-			js = true
+			js = js || strings.HasSuffix(p, ".js")
 		case filepath.Base(p) == "sample.html":
 			page = true
 		}
