@@ -3,6 +3,7 @@ package dev
 import (
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,9 @@ func (p *poller) scan() map[string]stamp {
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil // a folder that vanished mid-walk is seen next poll
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				return nil // editors' lock and swap files (.#x.as, .x.js.swp), never sources
 			}
 			if info, err := d.Info(); err == nil {
 				now[path] = stamp{info.Size(), info.ModTime()}
