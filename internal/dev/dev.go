@@ -100,8 +100,23 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 		return nil, err
 	}
 	ok = true
+	go warmUp(ctx, append([]*swf.Warm(nil), s.warms...))
 	go s.loop(ctx)
 	return s, nil
+}
+
+// warmUpCompiles is how many throwaway compiles each compiler makes after the start.
+const warmUpCompiles = 3
+
+// warmUp lets the compilers' JITs warm up while the contributor opens the page; a save
+// meanwhile waits for the compile in progress.
+func warmUp(ctx context.Context, warms []*swf.Warm) {
+	var wg sync.WaitGroup
+	for _, w := range warms {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.WarmUp(ctx, warmUpCompiles) }()
+	}
+	wg.Wait()
 }
 
 // startBuilders starts one warm compiler per SWF and the esbuild context.

@@ -7,7 +7,7 @@
 // n = -1 asks for a full compile. Each reply on stdout is a line
 //   done <exit code> <byte count> <full|incremental>
 // followed by that many bytes of the compiler's own output (notes, diagnostics).
-// End of stdin ends the JVM.
+// End of stdin (also when the parent dies) ends the JVM.
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -141,5 +141,7 @@ public final class WarmMXMLC {
             reply.write(b, 0, b.length);
             reply.flush();
         }
+        // The compiler's workspace keeps worker threads that would hold the JVM open.
+        System.exit(0);
     }
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/web-socket-js/web-socket-js/internal/swf"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/swfinfo"
 )
 
@@ -104,7 +105,11 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 		t.Fatalf("compile after the JVM was killed: %v (pid %d, was %d)", err, w.PID(), first)
 	}
 	pid := w.PID()
+	start := time.Now()
 	w.Close()
+	if time.Since(start) >= swf.WarmStopGrace {
+		t.Errorf("the JVM did not exit when its input closed; Close had to kill it")
+	}
 	if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
 		t.Fatalf("warm JVM %d still running after Close", pid)
 	}
