@@ -218,8 +218,9 @@ func TestConnectionLimit(t *testing.T) {
 }
 
 // openSilent opens n connections to addr that never send a byte, closed
-// when the test ends.
-func openSilent(t *testing.T, addr string, n int) {
+// when the test ends, from the given local addresses in turn (none: the
+// system's choice).
+func openSilent(t *testing.T, addr string, n int, from ...string) {
 	t.Helper()
 	conns := make([]net.Conn, 0, n)
 	t.Cleanup(func() {
@@ -227,8 +228,12 @@ func openSilent(t *testing.T, addr string, n int) {
 			c.Close()
 		}
 	})
-	for range n {
-		c, err := net.Dial("tcp", addr)
+	for i := range n {
+		var d net.Dialer
+		if len(from) > 0 {
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from[i%len(from)])}
+		}
+		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatalf("after %d silent connections: %v", len(conns), err)
 		}
@@ -432,6 +437,7 @@ func TestBadFlags(t *testing.T) {
 		{"-bridge-allow", "nohost"},
 		{"-bridge-max-conns", "0"},
 		{"-max-handshakes", "0"},
+		{"-max-handshakes-per-ip", "0"},
 		{"-max-http-conns", "-1"},
 		{"-http-write-timeout", "0s"},
 		{"-policy-max-conns", "0"},

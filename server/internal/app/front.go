@@ -65,7 +65,7 @@ func StartFront(ctx context.Context, cfg Config, log *slog.Logger) (*Front, erro
 			return nil, err
 		}
 	}
-	f.ln = sniff.Listen(inner, sniff.Options{Timeout: cfg.HandshakeTimeout, MaxPending: cfg.MaxHandshakes, Divert: f.policy.Go, Logger: log})
+	f.ln = sniff.Listen(inner, sniff.Options{Timeout: cfg.HandshakeTimeout, MaxPending: cfg.MaxHandshakes, MaxPendingPerIP: cfg.MaxHandshakesIP, Divert: f.policy.Go, Logger: log})
 	if ignored := echoOnlySettings(cfg); len(ignored) > 0 {
 		log.Warn("front mode: these settings are the upstream's business and are ignored", "flags", ignored)
 	}

@@ -22,11 +22,12 @@ const maxHeaderBytes = 16 << 10
 // them waiting at once.
 func frontDoor(inner net.Listener, cfg Config, divert func(net.Conn), log *slog.Logger) *sniff.Listener {
 	return sniff.Listen(inner, sniff.Options{
-		Timeout:      cfg.HandshakeTimeout,
-		MaxPending:   cfg.MaxHandshakes,
-		UntilHeaders: true,
-		Divert:       divert,
-		Logger:       log,
+		Timeout:         cfg.HandshakeTimeout,
+		MaxPending:      cfg.MaxHandshakes,
+		MaxPendingPerIP: cfg.MaxHandshakesIP,
+		UntilHeaders:    true,
+		Divert:          divert,
+		Logger:          log,
 	})
 }
 

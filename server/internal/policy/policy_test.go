@@ -285,7 +285,7 @@ func TestPerAddressCapAndSeparateBudgets(t *testing.T) {
 	s.init()
 	c, peer := tcpPair(t, ln, "127.0.0.3")
 	defer peer.Close()
-	s.serveIn(&s.standalone, c)
+	s.serveIn(s.standalone, c)
 	otherPeer.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	if _, err := otherPeer.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
 		t.Fatal("another address's connection was displaced")

@@ -78,7 +78,7 @@ type Server struct {
 	Logger   *slog.Logger  // nil → slog.Default()
 
 	once               sync.Once
-	inBand, standalone budget
+	inBand, standalone *netutil.ConnSet
 	wg                 sync.WaitGroup
 }
 
@@ -91,8 +91,8 @@ func (s *Server) init() {
 		if perIP <= 0 {
 			perIP = DefaultMaxPerIP
 		}
-		s.inBand.init(n, perIP)
-		s.standalone.init(n, perIP)
+		s.inBand = netutil.NewConnSet(n, perIP)
+		s.standalone = netutil.NewConnSet(n, perIP)
 	})
 }
 
@@ -139,21 +139,21 @@ func (s *Server) serveConn(c net.Conn, finished func()) {
 // can wait for it, in the in-band budget.
 func (s *Server) Go(c net.Conn) {
 	s.init()
-	s.serveIn(&s.inBand, c)
+	s.serveIn(s.inBand, c)
 }
 
 // serveIn serves c on its own goroutine, counted in b; a connection b
 // closes to make room is logged at debug only (one line per attacker
 // connection would flood the log).
-func (s *Server) serveIn(b *budget, c net.Conn) {
-	if old := b.add(c); old != nil {
+func (s *Server) serveIn(b *netutil.ConnSet, c net.Conn) {
+	if old := b.Add(c); old != nil {
 		s.logger().Debug("policy: too many connections, closed the oldest", "remote", old.RemoteAddr().String())
 		old.Close()
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.serveConn(c, func() { b.remove(c) })
+		s.serveConn(c, func() { b.Remove(c) })
 	}()
 }
 
@@ -189,6 +189,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 		backoff = 0
-		s.serveIn(&s.standalone, c)
+		s.serveIn(s.standalone, c)
 	}
 }
