@@ -18,6 +18,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/build"
 	"github.com/web-socket-js/web-socket-js/internal/cache"
+	"github.com/web-socket-js/web-socket-js/internal/dev"
 	"github.com/web-socket-js/web-socket-js/internal/release"
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
 	"github.com/web-socket-js/web-socket-js/internal/serverproc"
@@ -71,6 +72,32 @@ func Serve(ctx context.Context) error {
 	return serverproc.Run(ctx, bin, args, os.Stdout)
 }
 
+// Dev serves debug SWFs and the readable shim from dist/dev/, rebuilds them on every save and reloads open try-it pages; Ctrl-C stops.
+func Dev(ctx context.Context) error {
+	b, err := build.New(os.Stdout)
+	if err != nil {
+		return err
+	}
+	ruffleDir, err := ruffle.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	bin, err := serverproc.Build(ctx, b.Layout.Root, cache.Dir())
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := dev.Start(ctx, dev.Options{
+		Root: b.Layout.Root, FlexHome: b.FlexHome, ServeFlags: strings.Fields(os.Getenv("SERVE_FLAGS")),
+		ServerBin: bin, RuffleDir: ruffleDir, Log: os.Stdout,
+	})
+	if err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
 // Release builds dist/ and writes reproducible web-socket-js-<version>.tar.gz, .zip and SHA256SUMS there (a dirty tree needs WSJS_ALLOW_DIRTY=1).
 func Release(ctx context.Context) error {
 	b, err := build.New(os.Stdout)
@@ -102,7 +129,7 @@ func Verify() error {
 	return nil
 }
 
-// Bench prints sizes, build speed, Flash-vs-native echo in Chromium, and the server against gorilla and Node ws peers.
+// Bench prints sizes, build speed, the dev loop's save-to-reload time, Flash-vs-native echo in Chromium, and the server against gorilla and Node ws peers.
 func Bench(ctx context.Context) error {
 	mg.CtxDeps(ctx, Build)
 	if err := build.SizeReport("dist", os.Stdout); err != nil {
@@ -117,6 +144,10 @@ func Bench(ctx context.Context) error {
 		if err := sh.RunV("go", "test", "-run", "^$", "-bench", "^Benchmark"+b[1]+"$", "-benchtime", b[2], b[0]); err != nil {
 			return err
 		}
+	}
+	// The dev loop: save-to-reload latency against a cold build of the same edit.
+	if err := dev.Bench(ctx, ".", 5, os.Stdout); err != nil {
+		return err
 	}
 	// The load test and its peers are their own module (bench/), so that
 	// neither `mage test` nor the product module builds them.

@@ -396,6 +396,68 @@ func TestBrowserFlash(t *testing.T) {
 	})
 }
 
+// TestBrowserHTTPSPageRefusesWS (issue 12 item 8): on a page served over https, the real
+// shim (minified, Ruffle running) throws SecurityError for ws: URLs exactly where
+// Chromium's own WebSocket does, so a page's data and cookies never leave it in clear.
+// The page comes from a TLS server with a throwaway certificate (the harness's Chromium
+// ignores certificate errors).
+func TestBrowserHTTPSPageRefusesWS(t *testing.T) {
+	env := startFlashEnv(t)
+	tlsSite := httptest.NewUnstartedServer(env.site.Mux)
+	tlsSite.StartTLS()
+	t.Cleanup(tlsSite.Close)
+	env.site.HTML("/https.html", `<!doctype html><html><head><meta charset="utf-8">`+env.ruffleHead()+helpersJS+
+		`<script>window.NativeWebSocket = window.WebSocket; WEB_SOCKET_FORCE_FLASH = true; WEB_SOCKET_SWF_LOCATION = "/WebSocketMain.swf"; document.cookie = "sid=secret";</script>`+
+		`<script src="/web_socket.min.js"></script></head><body></body></html>`)
+	p := env.b.Open(t, tlsSite.URL+"/https.html")
+	p.WaitFor(t, "window.WebSocket && window.WebSocket.__isFlashImplementation", 20*time.Second)
+	var got struct {
+		Protocol string            `json:"protocol"`
+		Shim     map[string]string `json:"shim"`
+		Native   map[string]string `json:"native"`
+	}
+	eval(t, p, "", `
+		function attempt(C, url) {
+			try {
+				var ws = new C(url);
+				ws.close();
+				return "opened";
+			} catch (e) {
+				return e.name + " " + e.code + (e instanceof DOMException ? " DOMException" : "");
+			}
+		}
+		var urls = ["ws://example.invalid/", "WS://example.invalid:8080/x", "http://example.invalid/"], r = { protocol: location.protocol, shim: {}, native: {} };
+		urls.forEach(function (u) { r.shim[u] = attempt(WebSocket, u); r.native[u] = attempt(NativeWebSocket, u); });
+		return r;`, &got)
+	if got.Protocol != "https:" {
+		t.Fatalf("the page is on %q, want https:", got.Protocol)
+	}
+	for url, shim := range got.Shim {
+		if want := "SecurityError 18 DOMException"; shim != want {
+			t.Errorf("shim: new WebSocket(%q) on an https page: %s, want %s", url, shim, want)
+		}
+		if native := got.Native[url]; native != shim {
+			t.Errorf("new WebSocket(%q): shim %q, Chromium %q", url, shim, native)
+		}
+	}
+	// Loopback is where the two part: Chromium counts ws://127.0.0.1 as potentially
+	// trustworthy and lets it through; the shim refuses every ws: (js/README.md says so).
+	var loopback []string
+	eval(t, p, "", `
+		return [WebSocket, NativeWebSocket].map(function (C) {
+			try { new C("ws://127.0.0.1:9/").close(); return "opened"; } catch (e) { return e.name; }
+		});`, &loopback)
+	if fmt.Sprint(loopback) != "[SecurityError opened]" {
+		t.Errorf("ws://127.0.0.1 from an https page: shim, Chromium = %v, want [SecurityError opened]", loopback)
+	}
+	// wss: stays allowed (it fails later, asynchronously, as any unreachable host does).
+	var wss string
+	eval(t, p, "", `try { new WebSocket("wss://example.invalid/").close(); return "ok"; } catch (e) { return e.name; }`, &wss)
+	if wss != "ok" {
+		t.Errorf("shim: new WebSocket(wss:) on an https page threw %s", wss)
+	}
+}
+
 // TestBrowserFlashDebug: WEB_SOCKET_DEBUG turns on the SWF's debug log, which reaches
 // WEB_SOCKET_LOGGER through the bridge; loadFlashPolicyFile reaches the SWF.
 func TestBrowserFlashDebug(t *testing.T) {

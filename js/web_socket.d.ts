@@ -10,7 +10,8 @@ export interface FlashWebSocketConstructor {
    * @param proxyHost HTTP proxy to tunnel through with CONNECT (RFC 2817); not for wss:.
    * @param proxyPort port of that proxy.
    * @param headers extra request headers as "Name: value" lines (CRLF or LF separated).
-   * @throws DOMException SyntaxError for a bad URL, scheme, fragment or subprotocol. What
+   * @throws DOMException SyntaxError for a bad URL, scheme, fragment or subprotocol;
+   *   SecurityError for a ws: (or http:) URL on a page loaded over https:. What
    *   the SWF refuses (a bad header, say) is an error event and a close event with code 1006.
    */
   new (url: string | URL, protocols?: string | string[], proxyHost?: string, proxyPort?: number, headers?: string): WebSocket;

@@ -14,11 +14,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/nodews"
-	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
 )
-
-// WS is the pinned Node `ws` package the Node peer runs.
-var WS = nodews.WS
 
 // peer is one echo server under test, run as its own process.
 type peer struct {
@@ -78,20 +74,8 @@ func peerSpecs(ctx context.Context, opts Options) ([]peerSpec, error) {
 		}},
 	}
 	if !opts.SkipNode {
-		specs = append(specs, peerSpec{name: "node ws " + WS.Version, path: "/", argv: func(tmp string) ([]string, []string, error) {
-			node, err := exec.LookPath("node")
-			if err != nil {
-				return nil, nil, errors.New("node is not on PATH: install Node.js (Debian: apt-get install -y nodejs npm), or set SkipNode")
-			}
-			dir, err := npmpkg.Ensure(ctx, nodews.WS)
-			if err != nil {
-				return nil, nil, err
-			}
-			script := filepath.Join(tmp, "wsecho.js")
-			if err := os.WriteFile(script, nodews.EchoJS, 0o644); err != nil {
-				return nil, nil, err
-			}
-			return []string{node, script}, []string{"WSJS_WS_DIR=" + filepath.Join(dir, "package")}, nil
+		specs = append(specs, peerSpec{name: "node ws " + nodews.WS.Version, path: "/", argv: func(tmp string) ([]string, []string, error) {
+			return nodews.EchoCommand(ctx, tmp)
 		}})
 	}
 	return specs, nil

@@ -138,3 +138,42 @@ func writeIfChanged(path string, data []byte) (Output, error) {
 	changed, err := fsutil.WriteIfChanged(path, data)
 	return Output{Path: path, Size: len(data), Changed: changed}, err
 }
+
+// Incremental rebuilds the readable IIFE (web_socket.js, the file the try-it page loads)
+// with an esbuild context kept between builds, which re-reads only what changed: what
+// `mage dev` runs on every save under js/src. It writes no minified file, so no ES3 gate.
+type Incremental struct {
+	ctx    api.BuildContext
+	outDir string
+}
+
+// NewIncremental prepares the context; Rebuild builds.
+func NewIncremental(o Options) (*Incremental, error) {
+	entry := filepath.Join(o.JSDir, "src", "web_socket.js")
+	if _, err := os.Stat(entry); err != nil {
+		return nil, fmt.Errorf("jsbundle: entry point missing: %w", err)
+	}
+	ctx, cerr := api.Context(buildOptions(entry, filepath.Join(o.OutDir, "web_socket.js"), api.FormatIIFE, false, o.Version))
+	if cerr != nil {
+		return nil, esbuildError(cerr.Errors)
+	}
+	return &Incremental{ctx: ctx, outDir: o.OutDir}, nil
+}
+
+// Rebuild bundles the current sources and writes web_socket.js if it changed. Errors
+// come as file:line:col lines.
+func (in *Incremental) Rebuild() (Output, error) {
+	res := in.ctx.Rebuild()
+	if len(res.Errors) > 0 {
+		return Output{}, esbuildError(res.Errors)
+	}
+	for _, f := range res.OutputFiles {
+		if filepath.Base(f.Path) == "web_socket.js" {
+			return writeIfChanged(filepath.Join(in.outDir, "web_socket.js"), f.Contents)
+		}
+	}
+	return Output{}, errors.New("jsbundle: esbuild wrote no web_socket.js")
+}
+
+// Close frees the context.
+func (in *Incremental) Close() { in.ctx.Dispose() }

@@ -4,17 +4,12 @@
 package nodews
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/npmpkg"
 )
@@ -33,68 +28,21 @@ var WS = npmpkg.Package{
 //go:embed wsecho.js
 var EchoJS []byte
 
-// Echo is a running Node echo server.
-type Echo struct {
-	Addr string // 127.0.0.1:port
-	cmd  *exec.Cmd
-}
-
-// StartEcho fetches the pinned package if needed, writes the script into
-// tmp and runs it with node until Stop.
-func StartEcho(ctx context.Context, tmp string) (*Echo, error) {
+// EchoCommand fetches the pinned package if needed, writes the echo script
+// into tmp and returns the command line that runs it and the environment it
+// needs besides the caller's.
+func EchoCommand(ctx context.Context, tmp string) (argv, env []string, err error) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return nil, errors.New("node is not on PATH: install Node.js (Debian: apt-get install -y nodejs npm)")
+		return nil, nil, errors.New("node is not on PATH: install Node.js (Debian: apt-get install -y nodejs npm)")
 	}
 	dir, err := npmpkg.Ensure(ctx, WS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	script := filepath.Join(tmp, "wsecho.js")
 	if err := os.WriteFile(script, EchoJS, 0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cmd := exec.Command(node, script)
-	cmd.Env = append(os.Environ(), "WSJS_WS_DIR="+filepath.Join(dir, "package"))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	e := &Echo{cmd: cmd}
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addrc <- strings.TrimSpace(a)
-				break
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case e.Addr = <-addrc:
-		return e, nil
-	case <-time.After(30 * time.Second):
-	case <-ctx.Done():
-	}
-	e.Stop()
-	return nil, fmt.Errorf("the node ws echo server did not report its address")
-}
-
-// Stop ends the process (SIGKILL after 5 s without exiting on SIGINT).
-func (e *Echo) Stop() {
-	e.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { e.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		e.cmd.Process.Kill()
-		<-done
-	}
+	return []string{node, script}, []string{"WSJS_WS_DIR=" + filepath.Join(dir, "package")}, nil
 }

@@ -1,19 +1,27 @@
 package release
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The repository's real server, built the way a release builds it for this
-// machine's platform, prints the stamped version, and its notices come from
-// the real module cache. One platform only, to stay quick.
-func TestRealServerPrintsVersion(t *testing.T) {
+// machine's platform (BuildServer, one platform only, to stay quick), runs:
+// its banner carries the stamped version, it answers a Flash policy request,
+// it stops with status 0 on SIGTERM, and its notices come from the real
+// module cache. How the command behaves otherwise is server/main_test.go's.
+func TestRealServerRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skips compiling the real server")
 	}
@@ -22,7 +30,7 @@ func TestRealServerPrintsVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "server", "main.go")); err != nil {
-		t.Skipf("no real server yet: %v", err)
+		t.Fatalf("the repository's server command is missing: %v", err)
 	}
 	const v = "9.8.7-test.1"
 	p := Platform{runtime.GOOS, runtime.GOARCH}
@@ -30,13 +38,7 @@ func TestRealServerPrintsVersion(t *testing.T) {
 	if err := BuildServer(context.Background(), root, "./server", p, v, bin); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-version").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s -version: %v\n%s", bin, err, out)
-	}
-	if !strings.Contains(string(out), v) {
-		t.Errorf("-version printed %q, want it to contain %q", out, v)
-	}
+	runBuiltServer(t, bin, v)
 
 	notices, err := serverNotices(context.Background(), root, []string{bin})
 	if err != nil {
@@ -52,5 +54,57 @@ func TestRealServerPrintsVersion(t *testing.T) {
 	t.Logf("third-party code in the real server: %s", strings.Join(names, ", "))
 	if len(notices) == 0 || notices[0].Name != "Go standard library and runtime" {
 		t.Errorf("notices %v do not start with the Go runtime", names)
+	}
+}
+
+var banner = regexp.MustCompile(`web-socket-js server (\S+): try it at http://([^/]+)/`)
+
+// runBuiltServer starts bin on a loopback port, checks its banner's version
+// and its policy answer, and stops it with SIGTERM.
+func runBuiltServer(t *testing.T, bin, version string) {
+	t.Helper()
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-dist", t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := banner.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m
+			}
+		}
+	}()
+	var m []string
+	select {
+	case m = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the built server printed no banner")
+	}
+	if m[1] != version {
+		t.Errorf("the banner says version %q, want the stamped %q", m[1], version)
+	}
+	c, err := net.Dial("tcp", m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "<policy-file-request/>\x00")
+	got, err := io.ReadAll(c)
+	if err != nil || !strings.Contains(string(got), "<cross-domain-policy>") {
+		t.Fatalf("policy from the built server: %q, %v", got, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM the built server exited with %v, want status 0", err)
 	}
 }

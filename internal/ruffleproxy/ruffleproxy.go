@@ -112,9 +112,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target, code, why := h.admit(r)
 	if code != 0 {
 		log.Warn("ruffle bridge: refused", "why", why, "target", target, "origin", r.Header.Get("Origin"))
-		if code == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "5")
-		}
 		http.Error(w, "ruffle bridge: "+why, code)
 		return
 	}

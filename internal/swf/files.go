@@ -43,8 +43,9 @@ func installIfChanged(src, dst string) (int64, error) {
 	return st.Size(), nil
 }
 
-// compilerError matches the compiler's "path(line): col: N Error: message".
-var compilerError = regexp.MustCompile(`^(.+)\((\d+)\): col: (\d+) (Error|Warning): (.*)$`)
+// compilerError matches the compiler's "path(line): col: N Error: message" (also
+// "Syntax error:" and "Warning:").
+var compilerError = regexp.MustCompile(`^(.+)\((\d+)\): col: (\d+) (Error|Syntax error|Warning): (.*)$`)
 
 // formatDiagnostics rewrites compiler output as file:line:col: messages, the form
 // editors and terminals link to, and drops the noise lines.
@@ -53,7 +54,11 @@ func formatDiagnostics(out string) string {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimRight(line, "\r")
 		if m := compilerError.FindStringSubmatch(line); m != nil {
-			fmt.Fprintf(&b, "%s:%s:%s: %s: %s\n", m[1], m[2], m[3], strings.ToLower(m[4]), m[5])
+			kind, msg := strings.ToLower(m[4]), m[5]
+			if kind == "syntax error" {
+				kind, msg = "error", "syntax error: "+msg
+			}
+			fmt.Fprintf(&b, "%s:%s:%s: %s: %s\n", m[1], m[2], m[3], kind, msg)
 			continue
 		}
 		if strings.HasPrefix(line, "Loading configuration") || strings.TrimSpace(line) == "" {

@@ -28,10 +28,12 @@ type Target struct {
 // Result says what happened to one Target.
 type Result struct {
 	Target   Target
-	Key      string        // content address of the output
-	Compiled bool          // false: the cached output was reused
-	Duration time.Duration // compiler time when Compiled
-	Size     int64
+	Key      string // content address of the output
+	Compiled bool   // false: the cached output was reused
+	// Incremental: a warm compile that recompiled only the changed files (Warm.Compile).
+	Incremental bool
+	Duration    time.Duration // compiler time when Compiled
+	Size        int64
 }
 
 // Compiler builds targets; outputs are kept by content address in CacheDir.

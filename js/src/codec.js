@@ -34,7 +34,7 @@ export function b64enc(u) {
 
 // b64dec decodes into a Uint8Array; atob throws on malformed input.
 export function b64dec(s) {
-  s = atob(s);
-  for (var u = new Uint8Array(s.length), i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  var bin = atob(s);
+  for (var u = new Uint8Array(bin.length), i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
   return u;
 }

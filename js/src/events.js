@@ -32,7 +32,8 @@ Ev.prototype = {
 // list returns the (type) listener entries of o: {_fn, _once}; a removed entry gets _gone = 1
 // so that a dispatch in progress skips it.
 function list(o, type) {
-  return o[type = "_l" + type] || (o[type] = []);
+  var key = "_l" + type;
+  return o[key] || (o[key] = []);
 }
 
 // eventTarget installs addEventListener, removeEventListener, dispatchEvent and the

@@ -2,12 +2,17 @@
 // the bridge contract in flash-src/BRIDGE.md (version 1). ES5 only, and no reserved word
 // as a property name: the minified bundle must parse as ES3 (IE 8). Written for size (see
 // js/README.md): private fields start with one underscore, which the minified build
-// mangles. A socket's: _i id, _o origin, _h host name, _p protocols, _a the constructor's
-// arguments, _q send queue.
+// mangles to one letter, so their names cost nothing. A socket's private fields: _id (the
+// bridge id), _origin (of its URL, for MessageEvent.origin), _host (its host name),
+// _protocols, _args (the constructor's arguments), _queue (sends and the close request
+// waiting for the SWF).
 import { esc, unesc, utf8Length, b64enc, b64dec } from "./codec.js";
 import { Ev, eventTarget } from "./events.js";
 
 export var BRIDGE_VERSION = 1;
+
+// readyState values (also WebSocket.CONNECTING, …).
+var CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 
 // The element id "webSocketFlash" and the bridge function name "__wsjsBridge" are written
 // out where used (smaller after gzip than variables).
@@ -27,8 +32,11 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   var Native = win.WebSocket || win.MozWebSocket;
   var sockets = {}; // id -> socket, from construction until its close event
   var nextId = 1;
-  var state = 0; // 0 not started, 1 waiting for the SWF, 2 ready, 3 failed
-  var failure; // why the SWF failed (state 3)
+  // The SWF's state, told as a socket's: undefined until it is embedded, then CONNECTING
+  // until "ready", OPEN once ready, CLOSED when it failed (missing, too slow, or another
+  // bridge version); "ready" can still come later and reopen it.
+  var swfReadyState;
+  var failure; // why the SWF failed
   var tasks = []; // run once the SWF is ready
   var polling;
   var many; // the SWF has wsjsSendMany: messages sent together leave in one write
@@ -69,10 +77,10 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // 1006, later, as a native WebSocket reports a connection that could not be established.
   // Whether the SWF was ready yet must not change what pages see.
   function fail(ws, reason) {
-    delete sockets[ws._i];
+    delete sockets[ws._id];
     later(function () {
-      if (ws.readyState > 2) return; // failed already (say, aborted and refused)
-      ws.readyState = 3;
+      if (ws.readyState == CLOSED) return; // failed already (say, aborted and refused)
+      ws.readyState = CLOSED;
       fire(ws, "error");
       fire(ws, "close", { wasClean: false, code: 1006, reason: reason });
     });
@@ -81,14 +89,14 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // failAll fails every socket; the constructor then fails new sockets the same way until
   // a "ready" arrives.
   function failAll(msg) {
-    state = 3;
+    swfReadyState = CLOSED;
     failure = msg;
     log(win, msg);
     for (var id in sockets) fail(sockets[id], msg);
   }
 
   function task(f) {
-    if (state == 2) f();
+    if (swfReadyState == OPEN) f();
     else tasks.push(f);
   }
 
@@ -110,8 +118,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     many = /\bsendMany\b/.test(features);
     // A second "ready" means the SWF was reloaded (Ruffle does so when it runs out of WebGL
     // contexts): the sockets it held are gone.
-    if (state == 2) failAll("WebSocketMain.swf restarted");
-    state = 2;
+    if (swfReadyState == OPEN) failAll("WebSocketMain.swf restarted");
+    swfReadyState = OPEN;
     if (win.WEB_SOCKET_DEBUG) swf().wsjsSetDebug(true);
     while (tasks.length) {
       try {
@@ -129,46 +137,48 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // timer, and the rest are delivered. Messages the handlers send (an echo, say) are held
   // until the end and handed over in one call per socket, which the SWF writes at once.
   function poll() {
-    var evs, h, i;
+    var events, holding, i;
     polling = 0;
-    evs = swf().wsjsPoll() || []; // (if this throws, nothing is held)
-    h = held = many && [];
-    for (i = 0; i < evs.length; i++) {
+    events = swf().wsjsPoll() || []; // (if this throws, nothing is held)
+    holding = held = many && [];
+    for (i = 0; i < events.length; i++) {
       try {
-        handle(evs[i]);
+        handle(events[i]);
       } catch (e) {
         report(e);
       }
     }
-    for (held = i = 0; h && i < h.length; ) flush(h[i++]);
+    held = 0;
+    for (i = 0; holding && i < holding.length; i++) flush(holding[i]);
   }
 
   function handle(e) {
-    var ws = sockets[e.id], type = e.type, u;
+    var ws = sockets[e.id], type = e.type, bytes, data;
     if (type == "log") return log(win, unesc(e.message), e.level);
     if (!ws) return; // aborted by close() while connecting
     if (type == "open") {
-      ws.readyState = 1;
+      ws.readyState = OPEN;
       ws.protocol = unesc(e.protocol);
       ws.extensions = unesc(e.extensions);
       fire(ws, type);
     } else if (type == "message") {
       // A message arriving after close() was called is dropped, as the standard says.
-      if (ws.readyState != 1) return;
+      if (ws.readyState != OPEN) return;
       if (e.kind == "b") {
         // Binary data: ArrayBuffer or Blob per binaryType (ArrayBuffer where there is no
         // Blob). A browser without typed arrays (IE 8/9) cannot hold it: the connection
-        // closes with 1003 "unsupported data" (RFC 6455 section 7.4.1).
-        if (!win.Uint8Array || !win.atob) {
-          ws.readyState = 2;
-          return swf().wsjsClose(ws._i, 1003, "");
+        // closes with 1003 "unsupported data" (RFC 6455 section 7.4.1). (atob comes with
+        // typed arrays: see b64enc.)
+        if (!win.Uint8Array) {
+          ws.readyState = CLOSING;
+          return swf().wsjsClose(ws._id, 1003, "");
         }
-        u = b64dec(e.data);
-        u = ws.binaryType == "arraybuffer" || !win.Blob ? u.buffer : new win.Blob([u]);
-      } else u = unesc(e.data);
-      fire(ws, type, { data: u, origin: ws._o, lastEventId: "", source: null, ports: [] });
+        bytes = b64dec(e.data);
+        data = ws.binaryType == "arraybuffer" || !win.Blob ? bytes.buffer : new win.Blob([bytes]);
+      } else data = unesc(e.data);
+      fire(ws, type, { data: data, origin: ws._origin, lastEventId: "", source: null, ports: [] });
     } else {
-      ws.readyState = 3;
+      ws.readyState = CLOSED;
       if (type == "error") {
         log(win, ws.url + ": " + unesc(e.message));
         fire(ws, type);
@@ -182,8 +192,8 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // init starts embedding the SWF, once; with auto, not under
   // WEB_SOCKET_DISABLE_AUTO_INITIALIZATION (then only WebSocket.__initialize() does).
   function init(auto) {
-    if (state || auto && win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) return;
-    state = 1;
+    if (swfReadyState >= CONNECTING || auto && win.WEB_SOCKET_DISABLE_AUTO_INITIALIZATION) return;
+    swfReadyState = CONNECTING;
     win.__wsjsBridge = bridge;
     embed();
   }
@@ -199,35 +209,35 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     div = doc.createElement("div");
     host = /^\w+:\/\/([^\/]+)/.exec(url);
     if (host && host[1] != win.location.host && !win.WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR && !/Insecure/.test(url)) {
-      log(win, "SWF on another host: use WebSocketMainInsecure.swf or set WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR");
+      log(win, "SWF on another host: use WebSocketMainInsecure.swf or WEB_SOCKET_SUPPRESS_CROSS_DOMAIN_SWF_ERROR");
     }
-    div.style.cssText = "position:absolute;left:-99px;top:-99px";
+    div.style.cssText = "position:absolute;left:-99px";
     doc.body.appendChild(div);
     div.innerHTML = '<object id="webSocketFlash" name="webSocketFlash" width="1" height="1" ' +
       ("ActiveXObject" in win ? 'classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000"><param name="movie" value="' + url + '"' :
         'type="application/x-shockwave-flash" data="' + url + '"') +
       '><param name="allowScriptAccess" value="always"><param name="allowNetworking" value="all">' +
       '<param name="flashvars" value="bridge=__wsjsBridge"></object>';
-    // (Not cleared on "ready": by then state is no longer 1.)
+    // (Not cleared on "ready": by then the SWF is no longer loading.)
     win.setTimeout(function () {
-      if (state == 1) failAll("WebSocketMain.swf did not start: " + url);
+      if (swfReadyState == CONNECTING) failAll("WebSocketMain.swf did not start: " + url);
     }, win.WEB_SOCKET_SWF_TIMEOUT || 1e4);
   }
 
   // create hands a socket to the SWF. A refusal (a bad header, say) is reported as error +
   // close 1006, always later: whether the SWF was ready yet must not change what pages see.
   function create(ws) {
-    var loc = win.location, a = ws._a, r = swf().wsjsCreate(ws._i, esc(ws.url), esc(ws._p.join()),
+    var loc = win.location, args = ws._args, refusal = swf().wsjsCreate(ws._id, esc(ws.url), esc(ws._protocols.join()),
       esc(/^http/.test(loc.protocol) ? loc.protocol + "//" + loc.host : "null"),
       // Only the cookies the browser itself would send: same host name.
-      esc(ws._h == loc.hostname.toLowerCase() && win.document.cookie || ""),
+      esc(ws._host == loc.hostname.toLowerCase() && win.document.cookie || ""),
       // Extra headers: "Name: value" lines, any line ending.
-      esc((String(a[4] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
-      esc(a[2] || ""), a[3] | 0);
-    if (r) {
-      r = unesc(r);
-      log(win, ws.url + ": " + r);
-      fail(ws, r);
+      esc((String(args[4] || "").match(/[^\r\n]+/g) || []).join("\r\n")),
+      esc(args[2] || ""), args[3] | 0), reason;
+    if (refusal) {
+      reason = unesc(refusal);
+      log(win, ws.url + ": " + reason);
+      fail(ws, reason);
     }
   }
 
@@ -236,105 +246,113 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   // leave bufferedAmount. While poll holds sends, flush only notes the socket (noted twice,
   // it is flushed twice: the second time finds nothing).
   function flush(ws) {
-    var q = ws._q, x, r, n;
+    var queue = ws._queue, i, n, x, batch, results;
     if (held) return held.push(ws);
-    for (; (x = q[0]) && !x._b; q.splice(0, n)) {
-      if (x._k) {
-        for (r = [], n = 0; (x = q[n]) && x._k && (many || !n); n++) r.push(x._k, x._d);
-        r = many ? swf().wsjsSendMany(ws._i, r) || [] : [swf().wsjsSend(ws._i, r[0], r[1])];
-        for (x = 0; x < n; x++) if (r[x] >= 0) ws.bufferedAmount -= q[x]._n;
+    for (; (x = queue[0]) && !x._blob; queue.splice(0, n)) {
+      if (x._kind) {
+        // The messages at the front: every consecutive one with sendMany, else the first.
+        for (batch = [], n = 0; (x = queue[n]) && x._kind && (many || !n); n++) batch.push(x._kind, x._data);
+        results = many ? swf().wsjsSendMany(ws._id, batch) || [] : [swf().wsjsSend(ws._id, batch[0], batch[1])];
+        for (i = 0; i < n; i++) if (results[i] >= 0) ws.bufferedAmount -= queue[i]._size;
       } else {
-        swf().wsjsClose(ws._i, x._n, esc(x._d));
+        swf().wsjsClose(ws._id, x._code, esc(x._reason));
         n = 1;
       }
     }
   }
 
-  // item turns send()'s argument into a queue item: _k "t" (esc'd text) or "b" (b64) with
-  // the data in _d, _n its payload size in bytes; or, for a Blob, _b (see read). A close
-  // request is an item without _k: _n the code, _d the reason.
+  // item turns send()'s argument into a queue item: _kind "t" (esc'd text) or "b" (b64)
+  // with the data in _data and _size its payload size in bytes; or, for a Blob, _blob (see
+  // read) and _size. (A close request is an item with _code and _reason instead.)
   function item(data) {
-    var AB = win.ArrayBuffer;
-    if (win.Blob && data instanceof win.Blob) return { _b: data, _n: data.size };
+    var AB = win.ArrayBuffer, bytes, text;
+    if (win.Blob && data instanceof win.Blob) return { _blob: data, _size: data.size };
     // An ArrayBuffer (no .buffer, no .byteOffset), or a view of one.
     if (AB && (data instanceof AB || data && data.buffer instanceof AB)) {
-      data = new win.Uint8Array(data.buffer || data, data.byteOffset || 0, data.byteLength);
-      return { _k: "b", _d: b64enc(data), _n: data.length };
+      bytes = new win.Uint8Array(data.buffer || data, data.byteOffset || 0, data.byteLength);
+      return { _kind: "b", _data: b64enc(bytes), _size: bytes.length };
     }
-    return { _k: "t", _d: esc(data = String(data)), _n: utf8Length(data) };
+    text = String(data);
+    return { _kind: "t", _data: esc(text), _size: utf8Length(text) };
   }
 
   // read fetches a queued Blob's bytes (FileReader is asynchronous); the sends behind it
   // wait, so the order of send() calls is the order on the wire.
   function read(ws, x) {
-    var r = new win.FileReader();
-    r.onload = r.onerror = function () {
-      if (r.result) {
-        x._k = "b";
-        x._d = b64enc(new win.Uint8Array(r.result));
+    var reader = new win.FileReader();
+    reader.onload = reader.onerror = function () {
+      if (reader.result) {
+        x._kind = "b";
+        x._data = b64enc(new win.Uint8Array(reader.result));
       } else {
         log(win, ws.url + ": Blob unreadable");
-        ws.bufferedAmount -= x._n;
+        ws.bufferedAmount -= x._size;
       }
-      x._b = 0;
+      x._blob = 0;
       flush(ws);
     };
-    r.readAsArrayBuffer(x._b);
+    reader.readAsArrayBuffer(x._blob);
   }
 
-  // parseUrl applies the constructor's URL rules and sets ws.url, ws._o (origin) and ws._h
+  // parseUrl applies the constructor's URL rules and sets ws.url, ws._origin and ws._host
   // (host name): resolve against the page (a link element does it as the browser would:
   // trimming, case, default port, percent-encoding), map http(s) to ws(s), throw
   // SyntaxError for other schemes, a fragment, or no or a bad host. (Hosts as loose as
   // Chromium's: "ws://exa mple/" is ws://exa%20mple/ there.)
   function parseUrl(ws, url) {
-    var a = win.document.createElement("a"), m;
+    var a = win.document.createElement("a"), m, origin;
     a.href = url;
-    m = /^(?:ws|http)(s?:\/\/)((?:[^\/?#\s@]*@)?(?:\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?$/i.exec(a.href);
-    if (!m) throw error("SyntaxError", 12, "Bad URL " + url);
-    ws._o = m[0] = "ws" + (m[1] + m[2]).toLowerCase();
-    ws._h = m[0].replace(/^.*[\/@]|:\d*$/g, "");
-    ws.url = m[0] + (m[3] || "/");
+    m = /^(?:ws|http)(s?:\/\/)((?:[^\/?#\s@]*@)?(\[[\da-f:.]+\]|[^\/?#\s:@\[\]]+)(?::\d*)?)([\/?][^#\s]*)?$/i.exec(a.href);
+    if (!m) throw error("SyntaxError", 12, url);
+    // Mixed content: an https page may not open ws: (browsers throw this SecurityError), so
+    // neither the page's data nor its cookies ever travel in clear from it.
+    if (m[1] == "://" && win.location.protocol == "https:") throw error("SecurityError", 18, url);
+    origin = ws._origin = "ws" + (m[1] + m[2]).toLowerCase();
+    ws._host = m[3].toLowerCase();
+    ws.url = origin + (m[4] || "/");
   }
 
   // WebSocket(url, protocols, proxyHost, proxyPort, headers): the standard constructor plus
-  // the original web-socket-js's extra arguments (read from ws._a = arguments by create):
+  // the original web-socket-js's extra arguments (read from ws._args = arguments by create):
   // an HTTP CONNECT proxy, and extra request headers as "Name: value" lines.
   function WebSocket(url, protocols) {
-    var ws = this, seen = {}, i, p;
+    var ws = this, seen = {}, list, name, i;
     if (!(ws instanceof WebSocket)) throw new TypeError("new WebSocket()");
     if (!arguments.length) throw new TypeError("1 argument required");
     url = String(url);
     // Ruffle opens its socket proxy connections with the page's global WebSocket. Those
     // must stay native, or a Flash socket would ride on the Flash socket it implements.
-    // The scan ends by throwing: at the end of the list, or at once without Ruffle (or
-    // without a native WebSocket to hand the URL to).
+    // (No Ruffle, no config, or no native WebSocket: an exception, and Flash it is. Where
+    // Ruffle runs, arrays have some().)
     try {
-      for (i = 0, p = win.RufflePlayer.config.socketProxy; ; i++) if (p[i].proxyUrl == url) return new Native(url, protocols);
+      if (win.RufflePlayer.config.socketProxy.some(function (proxy) {
+        return proxy.proxyUrl == url;
+      })) return new Native(url, protocols);
     } catch (e) {}
     parseUrl(ws, url);
-    p = protocols === undefined ? [] : [].concat(protocols);
-    for (i = 0; i < p.length; i++) {
-      p[i] = String(p[i]);
+    list = protocols === undefined ? [] : [].concat(protocols);
+    for (i = 0; i < list.length; i++) {
+      name = list[i] = String(list[i]);
       // An HTTP token (RFC 7230): letters, digits and !#$%&'*+-.^_`|~ ("#-'" and "^-`" are
       // ranges).
-      if (!/^[\w!#-'*+.^-`|~-]+$/.test(p[i]) || seen["$" + p[i]]) {
-        throw error("SyntaxError", 12, "Bad subprotocol " + p[i]);
+      if (!/^[\w!#-'*+.^-`|~-]+$/.test(name) || seen["$" + name]) {
+        throw error("SyntaxError", 12, "Bad subprotocol " + name);
       }
-      seen["$" + p[i]] = 1;
+      seen["$" + name] = 1;
     }
-    ws.readyState = ws.bufferedAmount = 0;
+    ws.readyState = CONNECTING;
+    ws.bufferedAmount = 0;
     ws.extensions = ws.protocol = "";
     ws.binaryType = "blob";
-    ws._i = nextId++;
-    ws._p = p;
-    ws._a = arguments;
-    ws._q = [];
+    ws._id = nextId++;
+    ws._protocols = list;
+    ws._args = arguments;
+    ws._queue = [];
     init(1);
     // Until the SWF is ready the socket waits in sockets; ready() creates it.
-    if (state > 2) fail(ws, failure);
-    else sockets[ws._i] = ws;
-    if (state == 2) create(ws);
+    if (swfReadyState == CLOSED) fail(ws, failure);
+    else sockets[ws._id] = ws;
+    if (swfReadyState == OPEN) create(ws);
   }
 
   var proto = WebSocket.prototype;
@@ -342,19 +360,19 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
   proto.send = function (data) {
     var ws = this, x;
     if (!arguments.length) throw new TypeError("1 argument required");
-    if (!ws.readyState) throw error("InvalidStateError", 11, "CONNECTING");
+    if (ws.readyState == CONNECTING) throw error("InvalidStateError", 11, "CONNECTING");
     x = item(data);
-    ws.bufferedAmount += x._n;
+    ws.bufferedAmount += x._size;
     // After close() nothing is sent, and bufferedAmount keeps growing (standard).
-    if (ws.readyState == 1) {
-      ws._q.push(x);
-      if (x._b) read(ws, x);
+    if (ws.readyState == OPEN) {
+      ws._queue.push(x);
+      if (x._blob) read(ws, x);
       flush(ws);
     }
   };
 
   proto.close = function (code, reason) {
-    var ws = this, s = ws.readyState;
+    var ws = this, before = ws.readyState;
     if (code !== undefined) {
       // Truncated as Chromium does (999.5 is refused); NaN is 0. Every value the [Clamp]
       // unsigned short would clamp is refused either way.
@@ -365,25 +383,25 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
     }
     reason = reason === undefined ? "" : String(reason);
     if (utf8Length(reason) > 123) throw error("SyntaxError", 12, "Reason > 123 bytes");
-    if (s > 1) return;
-    ws.readyState = 2;
-    if (s) {
+    if (before > OPEN) return; // closing or closed already
+    ws.readyState = CLOSING;
+    if (before == OPEN) {
       // A reason needs a code on the wire: 1000, as the standard says.
-      ws._q.push({ _n: code || (reason ? 1000 : 0), _d: reason });
+      ws._queue.push({ _code: code || (reason ? 1000 : 0), _reason: reason });
       flush(ws);
     } else {
       // Abort: the connection fails (error, close 1006) whatever the SWF had done with it.
       fail(ws, "");
-      if (state == 2) swf().wsjsClose(ws._i, 0, ""); // the SWF ignores ids it does not know
+      if (swfReadyState == OPEN) swf().wsjsClose(ws._id, 0, ""); // the SWF ignores ids it does not know
     }
   };
 
   eventTarget(proto, ["open", "message", "error", "close"], report);
 
-  WebSocket.CONNECTING = proto.CONNECTING = 0;
-  WebSocket.OPEN = proto.OPEN = 1;
-  WebSocket.CLOSING = proto.CLOSING = 2;
-  WebSocket.CLOSED = proto.CLOSED = 3;
+  WebSocket.CONNECTING = proto.CONNECTING = CONNECTING;
+  WebSocket.OPEN = proto.OPEN = OPEN;
+  WebSocket.CLOSING = proto.CLOSING = CLOSING;
+  WebSocket.CLOSED = proto.CLOSED = CLOSED;
   WebSocket.__isFlashImplementation = true;
   WebSocket.__initialize = init;
   // __addTask(f) runs f once the SWF is ready (socket.io and engine.io used it).

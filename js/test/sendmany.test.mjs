@@ -48,25 +48,25 @@ test("sends made by handlers during one poll go in one wsjsSendMany call, then t
     ws.send("echo " + e.data);
     ws.close(1000, "bye");
   };
-  swf.open(ws._i);
-  swf.text(ws._i, "x");
+  swf.open(swf.idOf(ws));
+  swf.text(swf.idOf(ws), "x");
   assert.equal(swf.callsOf("wsjsSendMany").length, 0, "nothing from inside the bridge call");
   win.run();
-  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[ws._i, ["t", "a", "t", "%E9%E9", "b", "AQID", "t", "echo x"]]]);
+  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[swf.idOf(ws), ["t", "a", "t", "%E9%E9", "b", "AQID", "t", "echo x"]]]);
   assert.deepEqual(swf.callsOf("wsjsSend"), []);
   const names = swf.calls.map((c) => c[0]);
   assert.ok(names.indexOf("wsjsSendMany") < names.indexOf("wsjsClose"), "close after the messages: " + names);
-  assert.deepEqual(swf.callsOf("wsjsClose"), [[ws._i, 1000, "bye"]]);
-  assert.deepEqual(swf.sockets[ws._i].sent.map((m) => m.data), ["a", "\u00e9\u00e9", [1, 2, 3], "echo x"]);
+  assert.deepEqual(swf.callsOf("wsjsClose"), [[swf.idOf(ws), 1000, "bye"]]);
+  assert.deepEqual(swf.sockets[swf.idOf(ws)].sent.map((m) => m.data), ["a", "\u00e9\u00e9", [1, 2, 3], "echo x"]);
   assert.equal(ws.bufferedAmount, 0);
 });
 
 test("a send outside a poll is handed over at once; a refused message stays in bufferedAmount", () => {
   const { win, ws, swf } = setup("sendMany", [-1]);
-  swf.open(ws._i);
+  swf.open(swf.idOf(ws));
   win.run();
   ws.send("abcd");
-  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[ws._i, ["t", "abcd"]]]);
+  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[swf.idOf(ws), ["t", "abcd"]]]);
   assert.equal(ws.bufferedAmount, 4, "the SWF answered -1");
 });
 
@@ -76,12 +76,12 @@ test("a handler that throws does not keep the sends held", () => {
     ws.send("before the throw");
     throw new Error("handler failed");
   };
-  swf.open(ws._i);
-  swf.text(ws._i, "x");
-  swf.text(ws._i, "y");
+  swf.open(swf.idOf(ws));
+  swf.text(swf.idOf(ws), "x");
+  swf.text(swf.idOf(ws), "y");
   win.run();
   assert.deepEqual(win.thrown.map((e) => e.message), ["handler failed", "handler failed"]);
-  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[ws._i, ["t", "before the throw", "t", "before the throw"]]]);
+  assert.deepEqual(swf.callsOf("wsjsSendMany"), [[swf.idOf(ws), ["t", "before the throw", "t", "before the throw"]]]);
   ws.send("later");
   assert.equal(swf.callsOf("wsjsSendMany").length, 2);
 });
@@ -93,9 +93,9 @@ test("without the feature announced, each message is its own wsjsSend", () => {
       ws.send("a");
       ws.send("b");
     };
-    swf.open(ws._i);
+    swf.open(swf.idOf(ws));
     win.run();
     assert.deepEqual(swf.callsOf("wsjsSendMany"), [], "features " + features);
-    assert.deepEqual(swf.callsOf("wsjsSend"), [[ws._i, "t", "a"], [ws._i, "t", "b"]]);
+    assert.deepEqual(swf.callsOf("wsjsSend"), [[swf.idOf(ws), "t", "a"], [swf.idOf(ws), "t", "b"]]);
   }
 });

@@ -15,7 +15,7 @@ function connected(url = "ws://example.com:8080/echo", protocols, opts) {
   const ws = new env.WS(url, protocols);
   env.swf().ready();
   env.win.run();
-  env.swf().open(ws._i, "chat");
+  env.swf().open(env.swf().idOf(ws), "chat");
   env.win.run();
   return { ...env, ws };
 }
@@ -106,11 +106,17 @@ test("protocol rules: tokens only, no duplicates; string, array, null", () => {
 });
 
 test("a subprotocol is any HTTP token: every ASCII character checked", () => {
-  const { WS } = setup();
+  const { WS, win, swf } = setup();
+  new WS("ws://h/");
+  swf().ready();
+  win.run(); // from now on a socket reaches the SWF as it is made
   const tchar = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]$/;
   for (let c = 0; c < 128; c++) {
     const ch = String.fromCharCode(c);
-    if (tchar.test(ch)) assert.equal(new WS("ws://h/", "a" + ch)._p[0], "a" + ch, "code " + c);
+    if (tchar.test(ch)) {
+      new WS("ws://h/", "a" + ch);
+      assert.equal(contractUnesc(swf().callsOf("wsjsCreate").at(-1)[2]), "a" + ch, "code " + c);
+    }
     else assertDOMException(() => new WS("ws://h/", "a" + ch), "SyntaxError", 12);
   }
 });
@@ -191,7 +197,7 @@ test("WEB_SOCKET_DISABLE_AUTO_INITIALIZATION: nothing embedded until __initializ
   assert.equal(win.document.embedded.length, 1);
   swf().ready();
   win.run();
-  assert.equal(swf().callsOf("wsjsCreate")[0][0], ws._i);
+  assert.ok(swf().idOf(ws) > 0, "created once the SWF is ready");
 });
 
 test("sockets made before the SWF is ready are created when it is, with the contract's arguments", () => {
@@ -204,15 +210,15 @@ test("sockets made before the SWF is ready are created when it is, with the cont
   win.run();
   const [ca, cb] = swf().callsOf("wsjsCreate");
   assert.deepEqual(ca.map((v, i) => (i === 0 || i === 7 ? v : contractUnesc(v))), [
-    a._i, "ws://example.com:8080/a", "p1,p2", "http://example.com:8080", "sid=1; x=2", "X-A: 1\r\nX-B: two words", "proxy.local", 3128,
+    ca[0], "ws://example.com:8080/a", "p1,p2", "http://example.com:8080", "sid=1; x=2", "X-A: 1\r\nX-B: two words", "proxy.local", 3128,
   ]);
   assert.deepEqual(cb.map((v, i) => (i === 0 || i === 7 ? v : contractUnesc(v))), [
-    b._i, "ws://other.example/b", "", "http://example.com:8080", "", "X-C: 3\r\nX-D: 4", "", 0,
+    cb[0], "ws://other.example/b", "", "http://example.com:8080", "", "X-C: 3\r\nX-D: 4", "", 0,
   ]);
-  assert.ok(a._i > 0 && b._i > a._i);
+  assert.ok(Number.isInteger(ca[0]) && ca[0] > 0 && cb[0] > ca[0], "positive ids, in order of construction");
   // Once ready, creation is immediate.
   const c = new WS("ws://h/");
-  assert.equal(swf().callsOf("wsjsCreate").at(-1)[0], c._i);
+  assert.equal(contractUnesc(swf().callsOf("wsjsCreate").at(-1)[1]), c.url);
   assert.deepEqual(swf().reentered, []);
 });
 
@@ -222,6 +228,29 @@ test("origin is null on a file: page", () => {
   swf().ready();
   win.run();
   assert.equal(contractUnesc(swf().callsOf("wsjsCreate")[0][3]), "null");
+});
+
+test("an https page may not open ws: (SecurityError, as browsers throw), so its cookies never go in clear", () => {
+  const { WS, win, swf } = setup({ href: "https://example.com/app/", document: { cookie: "sid=secret" } });
+  for (const url of ["ws://example.com/", "WS://example.com:8080/x", "http://example.com/", "ws://127.0.0.1:8080/"]) {
+    assertDOMException(() => new WS(url), "SecurityError", 18);
+  }
+  // Nothing was set in motion by the refused ones.
+  win.run(1e9);
+  assert.equal(win.document.embedded.length, 0);
+  const secure = new WS("wss://example.com/s");
+  const relative = new WS("/r"); // resolved against the page: https: -> wss:
+  assert.equal(relative.url, "wss://example.com/r");
+  swf().ready();
+  win.run();
+  const creates = swf().callsOf("wsjsCreate");
+  assert.deepEqual(creates.map((c) => contractUnesc(c[1])), [secure.url, relative.url]);
+  assert.deepEqual(creates.map((c) => contractUnesc(c[4])), ["sid=secret", "sid=secret"], "cookies only over wss:");
+});
+
+test("an http page may still open ws:", () => {
+  const { WS } = setup({ href: "http://example.com/app/" });
+  assert.equal(new WS("ws://example.com/").url, "ws://example.com/");
 });
 
 test("a refused create is error + close 1006, later, whether or not the SWF was ready", () => {
@@ -255,10 +284,10 @@ test("open, text and binary messages, protocol and extensions", async () => {
   ws.onopen = () => states.push(ws.readyState);
   swf().ready();
   win.run();
-  swf().open(ws._i, "chat", "permessage-deflate");
+  swf().open(swf().idOf(ws), "chat", "permessage-deflate");
   assert.equal(ws.readyState, 0, "events are delivered from a timer, not inside the bridge call");
-  swf().text(ws._i, "h\u00e9llo \u2028 \"'<>&%\\ \u0000");
-  swf().binary(ws._i, [1, 2, 255]);
+  swf().text(swf().idOf(ws), "h\u00e9llo \u2028 \"'<>&%\\ \u0000");
+  swf().binary(swf().idOf(ws), [1, 2, 255]);
   win.run();
   assert.deepEqual(states, [1]);
   assert.equal(ws.protocol, "chat");
@@ -273,8 +302,8 @@ test("open, text and binary messages, protocol and extensions", async () => {
   assert.deepEqual([...new Uint8Array(await events[2].data.arrayBuffer())], [1, 2, 255]);
 
   ws.binaryType = "arraybuffer";
-  swf().binary(ws._i, [9, 8]);
-  swf().binary(ws._i, []);
+  swf().binary(swf().idOf(ws), [9, 8]);
+  swf().binary(swf().idOf(ws), []);
   win.run();
   assert.ok(events[3].data instanceof ArrayBuffer);
   assert.deepEqual([...new Uint8Array(events[3].data)], [9, 8]);
@@ -284,7 +313,7 @@ test("open, text and binary messages, protocol and extensions", async () => {
 test("binary messages without Blob are ArrayBuffers", () => {
   const { ws, win, swf } = connected("ws://h/", undefined, { globals: { Blob: undefined } });
   const events = record(ws);
-  swf().binary(ws._i, [7]);
+  swf().binary(swf().idOf(ws), [7]);
   win.run();
   assert.ok(events[0].data instanceof ArrayBuffer);
 });
@@ -292,13 +321,13 @@ test("binary messages without Blob are ArrayBuffers", () => {
 test("without typed arrays (IE 8/9) a binary message closes the connection with 1003", () => {
   const { ws, win, swf } = connected("ws://h/", undefined, { globals: { Uint8Array: undefined, ArrayBuffer: undefined, Blob: undefined } });
   const events = record(ws);
-  swf().binary(ws._i, [1, 2]);
-  swf().text(ws._i, "after");
+  swf().binary(swf().idOf(ws), [1, 2]);
+  swf().text(swf().idOf(ws), "after");
   win.run();
   assert.deepEqual(events, [], "nothing delivered");
   assert.equal(ws.readyState, 2);
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 1003, ""]]);
-  swf().closed(ws._i, false, 1003);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 1003, ""]]);
+  swf().closed(swf().idOf(ws), false, 1003);
   win.run();
   assert.deepEqual(events.map((e) => [e.type, e.code]), [["close", 1003]]);
 });
@@ -323,7 +352,7 @@ test("send: string, ArrayBuffer, views, Blob — in order, with byte counts", as
   await settleReads();
   win.run();
   assert.equal(ws.bufferedAmount, 0);
-  const sent = swf().sockets[ws._i].sent;
+  const sent = swf().sockets[swf().idOf(ws)].sent;
   const norm = sent.map((s) => (s.kind === "t" ? s.data : [...s.data]));
   assert.deepEqual(norm, [
     "t\u00e9xt \ud800",
@@ -350,7 +379,7 @@ test("close() waits behind a Blob still being read, so the Blob is sent first", 
     swf().calls.filter((c) => c[0] === "wsjsSend" || c[0] === "wsjsClose").map((c) => c[0] + " " + c[2]),
     ["wsjsSend b", "wsjsSend t", "wsjsClose 1000"],
   );
-  assert.deepEqual(swf().sockets[ws._i].sent.map((x) => (x.kind === "t" ? x.data : Buffer.from(x.data).toString())), ["first", "second"]);
+  assert.deepEqual(swf().sockets[swf().idOf(ws)].sent.map((x) => (x.kind === "t" ? x.data : Buffer.from(x.data).toString())), ["first", "second"]);
 });
 
 test("close(code, reason): validation and what reaches the SWF", () => {
@@ -365,11 +394,11 @@ test("close(code, reason): validation and what reaches the SWF", () => {
   ws.close(3000.9, reason); // truncated to 3000, as Chromium does
   assert.equal(ws.readyState, 2);
   ws.close(1000, "again"); // closing: no-op
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 3000, contractEsc(reason)]]);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 3000, contractEsc(reason)]]);
 
   const events = record(ws);
-  swf().text(ws._i, "late"); // after close(): dropped
-  swf().closed(ws._i, true, 3000, reason);
+  swf().text(swf().idOf(ws), "late"); // after close(): dropped
+  swf().closed(swf().idOf(ws), true, 3000, reason);
   win.run();
   assert.deepEqual(events.map((e) => e.type), ["close"]);
   assert.equal(events[0].wasClean, true);
@@ -383,13 +412,13 @@ test("close(code, reason): validation and what reaches the SWF", () => {
 test("close() with no code, and with a reason but no code (1000)", () => {
   let { ws, swf } = connected();
   ws.close();
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 0, ""]]);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 0, ""]]);
   ({ ws, swf } = connected());
   ws.close(undefined, "bye");
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 1000, "bye"]]);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 1000, "bye"]]);
   ({ ws, swf } = connected());
   ws.close(1000);
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 1000, ""]]);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 1000, ""]]);
 });
 
 test("close() while CONNECTING aborts: error then close 1006; the SWF's later events are ignored", () => {
@@ -400,11 +429,11 @@ test("close() while CONNECTING aborts: error then close 1006; the SWF's later ev
   const events = record(ws);
   ws.close(1000, "never mind");
   assert.equal(ws.readyState, 2);
-  assert.deepEqual(swf().callsOf("wsjsClose"), [[ws._i, 0, ""]]);
+  assert.deepEqual(swf().callsOf("wsjsClose"), [[swf().idOf(ws), 0, ""]]);
   assert.equal(events.length, 0, "events come later, from a timer");
-  swf().open(ws._i); // raced with the abort
-  swf().error(ws._i, "WebSocket closed before the connection was established");
-  swf().closed(ws._i, false, 1006);
+  swf().open(swf().idOf(ws)); // raced with the abort
+  swf().error(swf().idOf(ws), "WebSocket closed before the connection was established");
+  swf().closed(swf().idOf(ws), false, 1006);
   win.run();
   assert.deepEqual(events.map((e) => e.type), ["error", "close"]);
   assert.equal(events[1].code, 1006);
@@ -436,7 +465,7 @@ test("after close(), send() sends nothing and bufferedAmount grows by the payloa
 
 test("a send the SWF refuses (-1: closed meanwhile) stays in bufferedAmount", () => {
   const { ws, swf } = connected();
-  swf().sockets[ws._i].state = "closed"; // the close event is not delivered yet
+  swf().sockets[swf().idOf(ws)].state = "closed"; // the close event is not delivered yet
   ws.send("abc");
   assert.equal(ws.readyState, 1);
   assert.equal(ws.bufferedAmount, 3);
@@ -448,8 +477,8 @@ test("error then close from the SWF: readyState, logging, event fields", () => {
   const events = record(ws);
   let stateAtError;
   ws.onerror = () => (stateAtError = ws.readyState);
-  swf().error(ws._i, "invalid UTF-8 in a text frame");
-  swf().closed(ws._i, false, 1007, "");
+  swf().error(swf().idOf(ws), "invalid UTF-8 in a text frame");
+  swf().closed(swf().idOf(ws), false, 1007, "");
   win.run();
   assert.deepEqual(events.map((e) => e.type), ["error", "close"]);
   assert.equal(stateAtError, 3);
@@ -467,9 +496,9 @@ test("a throwing listener blocks neither the other listeners nor later events; i
     throw new Error("handler failed on " + e.data);
   };
   ws.addEventListener("message", (e) => got.push("listener:" + e.data));
-  swf().text(ws._i, "1");
-  swf().text(ws._i, "2");
-  swf().closed(ws._i, true, 1000);
+  swf().text(swf().idOf(ws), "1");
+  swf().text(swf().idOf(ws), "2");
+  swf().closed(swf().idOf(ws), true, 1000);
   let closed = false;
   ws.onclose = () => (closed = true);
   win.run();
@@ -483,9 +512,9 @@ test("one notify per batch; a malformed event is reported and the rest are deliv
   const polls = swf().callsOf("wsjsPoll").length;
   const got = [];
   ws.onmessage = (e) => got.push(e.data);
-  swf().text(ws._i, "a");
-  swf().emit({ id: ws._i, type: "message", kind: "t", data: "raw \" quote" });
-  swf().text(ws._i, "c");
+  swf().text(swf().idOf(ws), "a");
+  swf().emit({ id: swf().idOf(ws), type: "message", kind: "t", data: "raw \" quote" });
+  swf().text(swf().idOf(ws), "c");
   win.run();
   assert.equal(swf().callsOf("wsjsPoll").length, polls + 1);
   assert.deepEqual(got, ["a", "c"]);

@@ -155,6 +155,14 @@ export class FakeSwf {
   callsOf(name) {
     return this.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
   }
+  // idOf is the bridge id the page chose for ws: the id of the one wsjsCreate call for
+  // ws.url (tests give each socket its own URL). It reads only what crossed the bridge,
+  // never the shim's private fields.
+  idOf(ws) {
+    const ids = this.callsOf("wsjsCreate").filter((c) => contractUnesc(c[1]) === ws.url).map((c) => c[0]);
+    if (ids.length !== 1) throw new Error(`fake SWF: ${ids.length} wsjsCreate calls for ${ws.url}`);
+    return ids[0];
+  }
 }
 
 class FakeElement {

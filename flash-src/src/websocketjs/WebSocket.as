@@ -205,11 +205,7 @@ public final class WebSocket {
 			return;
 		}
 		if (state == CLOSING) {
-			// The page called close() and TCP ended before the server's close frame came. As in
-			// browsers (Chromium: close 1006, no error event) this is no failure the page must
-			// be told about as an error: only the close says it was not clean.
-			log("debug", error || "connection closed before the server answered the close frame");
-			finish(false, CloseCode.ABNORMAL, "");
+			closingCutShort(error || "connection closed before the server answered the close frame");
 			return;
 		}
 		if (error == null) {
@@ -225,11 +221,14 @@ public final class WebSocket {
 	/**
 	 * The reason reported when Flash refused a direct connection to url for a page at origin:
 	 * detail (the player's words) and the doctor command line (server/README.md) that checks
-	 * the socket policy and the handshake as Flash would.
+	 * the socket policy and the handshake as Flash would. The doctor judges http(s) pages
+	 * only: for another page (a file: page's origin is "null") it names no -origin, and the
+	 * doctor takes the URL's own host for the page's.
 	 */
 	public static function policyRefusal(detail:String, origin:String, url:WebSocketUrl):String {
-		return detail + ". To see why, run: web-socket-js-server doctor -origin " + shellWord(origin) + " " +
-			shellWord(url.href) + " (from a clone: go run ./server doctor ...)";
+		var page:String = /^https?:\/\/[^\/]+$/i.test(origin) ? "-origin " + shellWord(origin) + " " : "";
+		return detail + ". To see why, run: web-socket-js-server doctor " + page + shellWord(url.href) +
+			" (from a clone: go run ./server doctor ...)";
 	}
 
 	/** s as one POSIX shell word: as is when it has no special character, else single-quoted. */
@@ -249,8 +248,19 @@ public final class WebSocket {
 		if (receivedClose) {
 			finish(true, closeCode, closeReason);
 		} else {
-			failAbnormally("the server did not answer the close frame within " + options.closeTimeoutMs + " ms");
+			closingCutShort("the server did not answer the close frame within " + options.closeTimeoutMs + " ms");
 		}
+	}
+
+	/**
+	 * The page called close() and the closing handshake ended without the server's close
+	 * frame (TCP lost, or the close timeout). As in browsers (Chromium: close 1006 and no
+	 * error event, for both) the page is not told of an error: the close says it was not
+	 * clean, and why is a debug line.
+	 */
+	private function closingCutShort(why:String):void {
+		log("debug", why);
+		finish(false, CloseCode.ABNORMAL, "");
 	}
 
 	/**

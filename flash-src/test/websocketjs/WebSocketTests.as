@@ -48,9 +48,11 @@ public final class WebSocketTests implements EventSink {
 
 	private static function shellWords():void {
 		var url:WebSocketUrl = new WebSocketUrl("ws://[::1]:9000/chat?a=1&b='x'");
-		T.eq("a URL with shell characters is quoted", WebSocket.policyRefusal("refused", "null", url),
-			"refused. To see why, run: web-socket-js-server doctor -origin null 'ws://[::1]:9000/chat?a=1&b='\\''x'\\''' " +
+		T.eq("a URL with shell characters is quoted", WebSocket.policyRefusal("refused", "http://[::1]:8080", url),
+			"refused. To see why, run: web-socket-js-server doctor -origin 'http://[::1]:8080' 'ws://[::1]:9000/chat?a=1&b='\\''x'\\''' " +
 			"(from a clone: go run ./server doctor ...)");
+		T.eq("a page without an http(s) origin names no -origin", WebSocket.policyRefusal("refused", "null", new WebSocketUrl("ws://h:81/")),
+			"refused. To see why, run: web-socket-js-server doctor ws://h:81/ (from a clone: go run ./server doctor ...)");
 		T.eq("an empty origin stays one word", WebSocket.shellWord(""), "''");
 		T.eq("a plain URL is not quoted", WebSocket.shellWord("wss://example.com/a_b-c.d%20e"), "wss://example.com/a_b-c.d%20e");
 	}

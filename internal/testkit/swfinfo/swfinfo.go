@@ -39,6 +39,15 @@ func Parse(b []byte) (Info, error) {
 	return info, walkTags(body, &info)
 }
 
+// Uncompressed returns a SWF's tags (everything after the 8-byte header), decompressed:
+// the bytes in which compiled strings and class names can be looked for.
+func Uncompressed(b []byte) ([]byte, error) {
+	if len(b) < 8 {
+		return nil, errors.New("swf: shorter than a SWF header")
+	}
+	return decompress(b, &Info{Length: int(binary.LittleEndian.Uint32(b[4:8]))})
+}
+
 func decompress(b []byte, info *Info) ([]byte, error) {
 	switch string(b[:3]) {
 	case "FWS":

@@ -19,6 +19,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
@@ -40,7 +41,11 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Refusals are logged where they happen, once per connection; the rate
+	// limit keeps an attacker's thousand connections to two lines.
+	logs := ratelog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}), ratelog.DefaultInterval)
+	defer logs.Flush()
+	log := slog.New(logs)
 	if ok, err := runMode(ctx, cfg, log, stdout); ok {
 		return err
 	}
@@ -114,7 +119,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 		return nil, fmt.Errorf("-origins: %v", err)
 	}
 	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
-	s.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	s.policy = policyServer(cfg, xml, log)
 	s.echo = echo.New(echo.Options{
 		Origins:        origins,
 		Subprotocols:   cfg.Subprotocols,
@@ -150,9 +155,14 @@ func (s *Server) serve(ctx context.Context) {
 
 	var wg sync.WaitGroup
 	var httpErr, policyErr error
+	// Each listener's goroutine reports here when it ends. Whichever ends
+	// first, before a shutdown was asked for, ends the server: a server with
+	// only some of its ports is not one to keep running.
+	ended := make(chan struct{}, 2)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer func() { ended <- struct{}{} }()
 		if s.tls {
 			httpErr = s.http.ServeTLS(s.ln, "", "")
 		} else {
@@ -169,28 +179,31 @@ func (s *Server) serve(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { ended <- struct{}{} }()
 			policyErr = s.policy.Serve(policyCtx, s.policyLn)
 		}()
 	}
 	go func() {
 		defer close(s.done)
+		early := false
 		select {
 		case <-ctx.Done():
-		case <-s.failed(&wg):
+		case <-ended:
+			early = true
 		}
 		s.shutdown()
 		stopPolicy()
 		wg.Wait()
 		s.err = errors.Join(httpErr, policyErr)
+		if early && s.err == nil {
+			s.err = errUnexpectedStop
+		}
 	}()
 }
 
-// failed is closed when the serving goroutines all ended on their own.
-func (s *Server) failed(wg *sync.WaitGroup) <-chan struct{} {
-	ch := make(chan struct{})
-	go func() { wg.Wait(); close(ch) }()
-	return ch
-}
+// errUnexpectedStop is the error of a server whose listener stopped serving
+// without an error of its own and without a shutdown request.
+var errUnexpectedStop = errors.New("a listener stopped serving unexpectedly")
 
 // shutdown stops accepting, sends 1001 to WebSocket clients, closes bridge
 // connections and waits (bounded) for all of it.

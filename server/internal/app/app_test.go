@@ -4,17 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +25,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
 
@@ -221,22 +217,33 @@ func TestConnectionLimit(t *testing.T) {
 	echoOnce(t, c, websocket.MessageText, []byte("c"))
 }
 
-func TestIdleConnectionsDoNotBlockARealClient(t *testing.T) {
-	s := start(t, testConfig(t))
-	const idle = 1000
-	conns := make([]net.Conn, 0, idle)
-	defer func() {
+// openSilent opens n connections to addr that never send a byte, closed
+// when the test ends, from the given local addresses in turn (none: the
+// system's choice).
+func openSilent(t *testing.T, addr string, n int, from ...string) {
+	t.Helper()
+	conns := make([]net.Conn, 0, n)
+	t.Cleanup(func() {
 		for _, c := range conns {
 			c.Close()
 		}
-	}()
-	for range idle {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatalf("after %d idle connections: %v", len(conns), err)
+	})
+	for i := range n {
+		var d net.Dialer
+		if len(from) > 0 {
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from[i%len(from)])}
 		}
-		conns = append(conns, c) // and never send a byte
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("after %d silent connections: %v", len(conns), err)
+		}
+		conns = append(conns, c)
 	}
+}
+
+func TestIdleConnectionsDoNotBlockARealClient(t *testing.T) {
+	s := start(t, testConfig(t))
+	openSilent(t, s.Addr(), 1000)
 	c := dial(t, s.WSURL("/"), nil)
 	echoOnce(t, c, websocket.MessageText, []byte("served despite 1000 silent sockets"))
 	if got := readAll(t, s.Addr(), policy.Request); !bytes.HasPrefix(got, []byte("<?xml")) {
@@ -397,33 +404,8 @@ func TestShutdownSends1001(t *testing.T) {
 
 // selfSigned writes a certificate for 127.0.0.1 and returns its paths and pool.
 func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
+	c := testcert.New(t, "127.0.0.1")
+	return c.CertFile, c.KeyFile, c.Pool
 }
 
 func TestTLSEchoAndPlainPolicyOnOnePort(t *testing.T) {
@@ -454,6 +436,12 @@ func TestBadFlags(t *testing.T) {
 		{"-log-level", "loud"},
 		{"-bridge-allow", "nohost"},
 		{"-bridge-max-conns", "0"},
+		{"-max-handshakes", "0"},
+		{"-max-handshakes-per-ip", "0"},
+		{"-max-http-conns", "-1"},
+		{"-http-write-timeout", "0s"},
+		{"-policy-max-conns", "0"},
+		{"-policy-max-per-ip", "0"},
 		{"stray"},
 	}
 	for _, args := range bad {

@@ -58,14 +58,17 @@ func StartFront(ctx context.Context, cfg Config, log *slog.Logger) (*Front, erro
 		inner.Close()
 		return nil, fmt.Errorf("socket policy: %v (set -policy-domains)", err)
 	}
-	f.policy = &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	f.policy = policyServer(cfg, xml, log)
 	if cfg.PolicyAddr != "" {
 		if f.policyLn, err = listenPolicy(cfg.PolicyAddr); err != nil {
 			inner.Close()
 			return nil, err
 		}
 	}
-	f.ln = sniff.Listen(inner, sniff.Options{Timeout: cfg.HandshakeTimeout, MaxPending: cfg.MaxHandshakes, Divert: f.policy.Go, Logger: log})
+	f.ln = sniff.Listen(inner, sniff.Options{Timeout: cfg.HandshakeTimeout, MaxPending: cfg.MaxHandshakes, MaxPendingPerIP: cfg.MaxHandshakesIP, Divert: f.policy.Go, Logger: log})
+	if ignored := echoOnlySettings(cfg); len(ignored) > 0 {
+		log.Warn("front mode: these settings are the upstream's business and are ignored", "flags", ignored)
+	}
 	log.Info("front configured", "addr", bound.String(), "upstream", cfg.Upstream, "proxy_protocol", cfg.UpstreamProxy,
 		"policy_domains", domains, "policy_ports", ports, "max_conns", cfg.MaxConns)
 	f.serve(ctx)
@@ -144,4 +147,25 @@ func listenPolicy(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen on -policy-addr %s: %w (port 843 needs root or CAP_NET_BIND_SERVICE)", addr, err)
 	}
 	return ln, nil
+}
+
+// echoOnlySettings names the echo-mode flags set in cfg, which the front,
+// reading none of the relayed bytes, cannot apply.
+func echoOnlySettings(cfg Config) []string {
+	var set []string
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{
+		{"-origins", len(cfg.Origins) > 0},
+		{"-subprotocols", len(cfg.Subprotocols) > 0},
+		{"-ruffle-dir", cfg.RuffleDir != ""},
+		{"-bridge-allow", len(cfg.BridgeAllow) > 0},
+		{"-bridge", cfg.Bridge},
+	} {
+		if f.on {
+			set = append(set, f.name)
+		}
+	}
+	return set
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/project"
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/nodeecho"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
 )
 
@@ -48,7 +49,7 @@ func TestRuffleSWFThroughTheFront(t *testing.T) {
 	l := project.Layout{Root: root}
 	swf := swftest.Compile(t, filepath.Join(l.FlashApp(), "WebSocketMain.as"), l.FlashApp())
 
-	fronts := map[string]*Front{"gorilla": startFront(t, goUpstream(t)), "node ws": startFront(t, nodeUpstream(t))}
+	fronts := map[string]*Front{"gorilla": startFront(t, goUpstream(t)), "node ws": startFront(t, nodeecho.Start(t))}
 	site := browser.NewSite(t)
 	var allow []string
 	var proxies []browser.SocketProxy

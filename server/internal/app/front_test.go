@@ -13,55 +13,19 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	gorilla "github.com/gorilla/websocket"
 
-	"github.com/web-socket-js/web-socket-js/internal/nodews"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/goecho"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/nodeecho"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/doctor"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
 
-// gorillaEcho is a minimal gorilla/websocket echo handler that, like many
-// servers, checks no Origin.
-func gorillaEcho() http.Handler {
-	up := gorilla.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !gorilla.IsWebSocketUpgrade(r) {
-			w.Write([]byte("plain http from the upstream"))
-			return
-		}
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			kind, data, err := c.ReadMessage()
-			if err != nil || c.WriteMessage(kind, data) != nil {
-				return
-			}
-		}
-	})
-}
-
 // goUpstream is a gorilla echo server on loopback; its address.
 func goUpstream(t *testing.T) string {
-	srv := httptest.NewServer(gorillaEcho())
+	srv := httptest.NewServer(goecho.Handler())
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()
-}
-
-// nodeUpstream is Node's ws echo server (internal/nodews); its address.
-func nodeUpstream(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	e, err := nodews.StartEcho(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	return e.Addr
 }
 
 // startFront runs the server in -upstream mode; the cleanup shuts it down
@@ -89,7 +53,7 @@ func TestFrontRelaysToGoAndNodeUpstreams(t *testing.T) {
 	for _, up := range []struct {
 		name string
 		addr func(*testing.T) string
-	}{{"gorilla", goUpstream}, {"node ws", nodeUpstream}} {
+	}{{"gorilla", goUpstream}, {"node ws", func(t *testing.T) string { return nodeecho.Start(t) }}} {
 		t.Run(up.name, func(t *testing.T) {
 			f := startFront(t, up.addr(t))
 			_, port, _ := net.SplitHostPort(f.Addr())
@@ -115,14 +79,14 @@ func TestFrontPassesPlainHTTPThrough(t *testing.T) {
 	defer resp.Body.Close()
 	var body bytes.Buffer
 	body.ReadFrom(resp.Body)
-	if body.String() != "plain http from the upstream" {
+	if body.String() != goecho.PlainAnswer {
 		t.Fatalf("GET through the front: %q", body.String())
 	}
 }
 
 func TestFrontPassesTLSThroughToTheUpstream(t *testing.T) {
 	cert := testcert.New(t, "127.0.0.1")
-	up := httptest.NewUnstartedServer(gorillaEcho())
+	up := httptest.NewUnstartedServer(goecho.Handler())
 	up.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
 	up.StartTLS()
 	t.Cleanup(up.Close)
@@ -135,6 +99,12 @@ func TestFrontPassesTLSThroughToTheUpstream(t *testing.T) {
 	// Policy requests on the same port are still answered in plain text.
 	if got := readAll(t, f.Addr(), policy.Request); !bytes.HasPrefix(got, []byte("<?xml")) || got[len(got)-1] != 0 {
 		t.Fatalf("policy beside TLS: %q", got)
+	}
+	// And the doctor agrees: policy, the upstream's certificate, handshake, echo.
+	r, err := doctor.Run(context.Background(), doctor.Options{URL: "wss://" + f.Addr() + "/", Origin: "https://localhost",
+		RootCAs: cert.Pool, Echo: true, MasterPort: closedPort(t), Timeout: 5 * time.Second})
+	if err != nil || !r.Connects {
+		t.Fatalf("doctor against the wss front: %v %+v", err, r)
 	}
 }
 
@@ -246,5 +216,50 @@ func TestPolicyOnlyDaemon(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the policy daemon did not stop")
+	}
+}
+
+func TestRunFrontMode(t *testing.T) {
+	up := goUpstream(t)
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-upstream", up, "-log-level", "error"}, &out)
+	}()
+	var addr string
+	for i := 0; i < 500 && addr == ""; i++ {
+		time.Sleep(10 * time.Millisecond)
+		if _, rest, ok := strings.Cut(out.String(), "front for "+up+" on "); ok {
+			addr = strings.TrimSuffix(strings.Fields(rest)[0], ":")
+		}
+	}
+	if addr == "" {
+		cancel()
+		t.Fatalf("Run printed no address: %q", out.String())
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the front did not stop")
+	}
+}
+
+func TestFrontWarnsAboutEchoSettings(t *testing.T) {
+	cfg := testConfig(t, "-upstream", "127.0.0.1:9", "-origins", "example.com", "-subprotocols", "chat")
+	if got := echoOnlySettings(cfg); strings.Join(got, " ") != "-origins -subprotocols" {
+		t.Fatalf("echo-only settings %q", got)
+	}
+	if got := echoOnlySettings(testConfig(t, "-upstream", "127.0.0.1:9")); len(got) != 0 {
+		t.Fatalf("defaults reported as set: %q", got)
 	}
 }

@@ -22,29 +22,33 @@ const maxHeaderBytes = 16 << 10
 // them waiting at once.
 func frontDoor(inner net.Listener, cfg Config, divert func(net.Conn), log *slog.Logger) *sniff.Listener {
 	return sniff.Listen(inner, sniff.Options{
-		Timeout:      cfg.HandshakeTimeout,
-		MaxPending:   cfg.MaxHandshakes,
-		UntilHeaders: true,
-		Divert:       divert,
-		Logger:       log,
+		Timeout:         cfg.HandshakeTimeout,
+		MaxPending:      cfg.MaxHandshakes,
+		MaxPendingPerIP: cfg.MaxHandshakesIP,
+		UntilHeaders:    true,
+		Divert:          divert,
+		Logger:          log,
 	})
 }
 
 // httpServer serves h on connections from frontDoor, with a deadline on
 // everything that is not an upgraded WebSocket: reading a request (headers,
 // and the body, which is refused anyway), writing its answer
-// (-http-write-timeout), and waiting for the next one. Once a handler
+// (-http-write-timeout), and waiting for the next one; and at most
+// -max-http-conns of them at once. Once a handler
 // hijacks a connection for a WebSocket, net/http clears these deadlines and
 // the WebSocket handler owns them.
 func httpServer(cfg Config, h http.Handler, log *slog.Logger) *http.Server {
+	conns := newHTTPConns(cfg.MaxHTTPConns)
 	return &http.Server{
-		Handler:           handshakeDone(noBodies(h)),
+		Handler:           handshakeDone(noBodies(conns.limit(h))),
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
 		ReadTimeout:       cfg.HandshakeTimeout,
 		WriteTimeout:      cfg.HTTPWriteTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ConnContext:       sniff.ConnContext,
+		ConnContext:       conns.connContext,
+		ConnState:         conns.connState,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 }

@@ -41,7 +41,7 @@ func StartPolicyOnly(ctx context.Context, cfg Config, log *slog.Logger) (*Policy
 		return nil, err
 	}
 	p := &PolicyOnly{ln: ln, done: make(chan struct{})}
-	srv := &policy.Server{XML: xml, Timeout: cfg.PolicyTimeout, Logger: log}
+	srv := policyServer(cfg, xml, log)
 	log.Info("policy-only configured", "addr", ln.Addr().String(), "policy_domains", domains, "policy_ports", ports)
 	go func() {
 		defer close(p.done)

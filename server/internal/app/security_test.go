@@ -11,9 +11,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
+	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
+	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // These tests play the attacks from the security review against the real
@@ -325,50 +328,21 @@ func TestHandshakeDeadlineIsAbsolute(t *testing.T) {
 	closedWithin(t, c, begun, timeout*3/2, "connection trickling its headers")
 }
 
-// raiseFileLimit lifts the soft limit on open files to at least n, or skips
-// with the reason (the hard limit is below it).
-func raiseFileLimit(t *testing.T, n uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	if lim.Cur >= n {
-		return
-	}
-	if lim.Max < n {
-		t.Fatalf("needs %d open files; the hard limit is %d (raise it with ulimit -Hn)", n, lim.Max)
-	}
-	old := lim.Cur
-	lim.Cur = n
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lim.Cur = old; syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim) })
-}
-
-// 3,000 connections that never send a byte: the server keeps at most
+// 3,000 connections that never send a byte, from twelve addresses (250
+// each, under -max-handshakes-per-ip): the server keeps at most
 // -max-handshakes of them (closing the oldest), so they cost a bounded
 // number of goroutines and descriptors, and a client that speaks at once is
 // still served well within the handshake timeout.
 func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
-	const silent, maxPending = 3000, 500
+	const silent, maxPending = 3000, sniff.DefaultMaxPending // the default -max-handshakes
 	raiseFileLimit(t, 2*silent+1000)
-	s := start(t, testConfig(t, "-max-handshakes", fmt.Sprint(maxPending)))
+	s := start(t, testConfig(t))
 	before := runtime.NumGoroutine()
-	conns := make([]net.Conn, 0, silent)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range silent {
-		c, err := net.Dial("tcp", s.Addr())
-		if err != nil {
-			t.Fatalf("after %d silent connections: %v", len(conns), err)
-		}
-		conns = append(conns, c)
+	var from []string
+	for i := 2; i < 14; i++ {
+		from = append(from, fmt.Sprintf("127.0.0.%d", i))
 	}
+	openSilent(t, s.Addr(), silent, from...)
 	// Every dial is accepted before the client's request below; let the
 	// accept loop catch up with the last of them.
 	for deadline := time.Now().Add(10 * time.Second); s.ln.Pending() < maxPending; time.Sleep(10 * time.Millisecond) {
@@ -379,9 +353,11 @@ func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
 	if p := s.ln.Pending(); p > maxPending {
 		t.Fatalf("%d connections pending, over -max-handshakes %d", p, maxPending)
 	}
-	if g := runtime.NumGoroutine() - before; g > maxPending+100 {
+	g := runtime.NumGoroutine() - before
+	if g > maxPending+100 {
 		t.Fatalf("%d silent connections hold %d goroutines; the cap is %d", silent, g, maxPending)
 	}
+	t.Logf("%d silent connections: %d pending, %d goroutines", silent, s.ln.Pending(), g)
 	// Served within half the handshake timeout: not waiting for silent
 	// connections to time out.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -399,5 +375,226 @@ func TestSilentFloodIsCappedAndClientsAreServed(t *testing.T) {
 	}
 	if got := readAll(t, s.Addr(), policy.Request); !strings.HasPrefix(string(got), "<?xml") {
 		t.Fatalf("policy during the flood: %q", got)
+	}
+}
+
+// 1,100 connections that send '<' and stall, on the main port and on the
+// standalone policy port: a fresh client still gets its policy within a
+// second on both. Before, the 1,024-slot budget was full and new policy
+// connections were closed at once.
+func TestPolicyServedDuringAStalledFlood(t *testing.T) {
+	const stalled = 1100
+	raiseFileLimit(t, 4*stalled+1000)
+	s := start(t, testConfig(t, "-policy-addr", "127.0.0.1:0"))
+	for _, addr := range []string{s.Addr(), s.PolicyAddr()} {
+		var conns []net.Conn
+		for range stalled {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatalf("after %d stalled connections: %v", len(conns), err)
+			}
+			defer c.Close()
+			c.Write([]byte("<"))
+			conns = append(conns, c)
+		}
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		io.WriteString(c, policy.Request)
+		got, err := io.ReadAll(c)
+		if !strings.HasPrefix(string(got), "<?xml") {
+			t.Fatalf("policy on %s with %d stalled connections open: %q (%v)", addr, stalled, got, err)
+		}
+	}
+}
+
+// runLogged runs the command in-process with args and returns the address it
+// printed, its output so far, and a stop function that waits for Run.
+func runLogged(t *testing.T, args ...string) (addr string, out *syncBuffer, stop func()) {
+	t.Helper()
+	checkLeaks(t)
+	out = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, append([]string{"-addr", "127.0.0.1:0", "-dist", t.TempDir()}, args...), out) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := urlIn.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out, stop
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed:\n%s", out.String())
+		}
+	}
+}
+
+var urlIn = regexp.MustCompile(`try it at http://([^/]+)/`)
+
+// 1,024 garbage policy requests and 200 foreign-origin upgrades: each kind
+// of refusal is written once, then counted, and the count is written at
+// shutdown. Before, every connection wrote its own line.
+func TestRefusalsAreLoggedAtABoundedRate(t *testing.T) {
+	addr, out, stop := runLogged(t)
+	begun := time.Now()
+	for range 1024 {
+		readAll(t, addr, "<garbage")
+	}
+	for range 200 {
+		if got := upgradeStatus(t, addr, EchoPath, addr, "http://evil.test"); got != http.StatusForbidden {
+			t.Fatalf("foreign origin: %d", got)
+		}
+	}
+	stop()
+	// One line per started interval, and every refusal accounted for.
+	intervals := 1 + int(time.Since(begun)/ratelog.DefaultInterval)
+	log := out.String()
+	for msg, refused := range map[string]int{"policy: bad request, closing": 1024, "echo: origin refused": 200} {
+		written, counted := refusalLines(log, msg)
+		if written > intervals || written+counted != refused {
+			t.Errorf("%q: %d lines and %d counted for %d refusals in %d interval(s)", msg, written, counted, refused, intervals)
+		}
+	}
+}
+
+var timesAttr = regexp.MustCompile(` times=(\d+)`)
+
+// refusalLines counts the log lines for msg and the repeats their summary
+// lines report.
+func refusalLines(log, msg string) (written, counted int) {
+	for _, line := range strings.Split(log, "\n") {
+		switch {
+		case strings.Contains(line, `msg="`+msg+` (repeated)"`):
+			if m := timesAttr.FindStringSubmatch(line); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				counted += n
+			}
+		case strings.Contains(line, `msg="`+msg+`"`):
+			written++
+		}
+	}
+	return written, counted
+}
+
+// dyingListener accepts nothing and fails for good once die is closed.
+type dyingListener struct {
+	net.Listener
+	die chan struct{}
+}
+
+func (l dyingListener) Accept() (net.Conn, error) {
+	<-l.die
+	return nil, errors.New("listener died")
+}
+
+// A main listener that dies while -policy-addr still serves ends the server
+// with an error (the command exits non-zero) instead of leaving a server
+// with no HTTP port running.
+func TestDeadMainListenerEndsTheServer(t *testing.T) {
+	cfg := testConfig(t, "-policy-addr", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	die := make(chan struct{})
+	s, err := build(cfg, quiet(), dyingListener{inner, die})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.policyLn, err = net.Listen("tcp", cfg.PolicyAddr); err != nil {
+		t.Fatal(err)
+	}
+	s.serve(context.Background())
+	close(die)
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Wait() }()
+	select {
+	case err := <-stopped:
+		if err == nil || !strings.Contains(err.Error(), "listener died") {
+			t.Fatalf("the server stopped with %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server kept running (policy port only) after its main listener died")
+	}
+}
+
+// getOn sends a GET for path on c (kept alive) and returns the status.
+func getOn(t *testing.T, c net.Conn, br *bufio.Reader, path string) int {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Plain HTTP connections past their headers count against -max-http-conns:
+// downloads nobody reads fill it and the next request gets 503 (before,
+// nothing counted them); kept-alive idle connections give way to a new one.
+func TestHTTPConnectionsAreCapped(t *testing.T) {
+	cfg := testConfig(t, "-max-http-conns", "2")
+	os.WriteFile(filepath.Join(cfg.Dist, "big.bin"), make([]byte, 64<<20), 0o644)
+	os.WriteFile(filepath.Join(cfg.Dist, "small.txt"), []byte("hi"), 0o644)
+	s := start(t, cfg)
+	dialKept := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	// A connection counts as busy until the server has marked it idle, just
+	// after its answer went out, so a client that comes at that moment may
+	// get 503; these clients ask again until they are answered.
+	admitted := func(path string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			c, br := dialKept()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			if resp.StatusCode == http.StatusOK {
+				if path == "/small.txt" {
+					io.Copy(io.Discard, resp.Body)
+				}
+				return // headers read: admitted (a download's body stays unread)
+			}
+			c.Close()
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %d, want 200", path, resp.StatusCode)
+			}
+		}
+	}
+	// Two kept-alive idle connections, then a third client: one idle gives way.
+	admitted("/small.txt")
+	admitted("/small.txt")
+	admitted("/small.txt")
+	// Two downloads whose bodies are never read hold both places.
+	admitted("/big.bin")
+	admitted("/big.bin")
+	c, br := dialKept()
+	if got := getOn(t, c, br, "/small.txt"); got != http.StatusServiceUnavailable {
+		t.Fatalf("with two stalled downloads over -max-http-conns 2: %d, want 503", got)
 	}
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,8 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/syncbuf"
 )
 
 // tryItDist builds what the try-it page needs into a temporary dist: the
@@ -100,19 +100,4 @@ func TestTryItPageBothModes(t *testing.T) {
 }
 
 // syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer

@@ -71,6 +71,8 @@ type Report struct {
 	Connects  bool   `json:"connects"` // a Flash client on that page would connect (and echo, with Echo)
 }
 
+// add appends s and returns it for filling in; the pointer is valid until
+// the next add.
 func (r *Report) add(s Step) *Step {
 	r.Steps = append(r.Steps, s)
 	return &r.Steps[len(r.Steps)-1]

@@ -1,8 +1,11 @@
 package doctor_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,9 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/web-socket-js/web-socket-js/internal/nodews"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/goecho"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/nodeecho"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/app"
 	"github.com/web-socket-js/web-socket-js/server/internal/doctor"
@@ -104,24 +106,6 @@ func policyPort(t *testing.T, reply string) int {
 	})
 }
 
-// echoHandler is a minimal gorilla echo server that allows every origin.
-func echoHandler() http.Handler {
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			kind, data, err := c.ReadMessage()
-			if err != nil || c.WriteMessage(kind, data) != nil {
-				return
-			}
-		}
-	})
-}
-
 // inBandServer is a WebSocket echo server whose policy answer on the same
 // port is answerPolicy's (the cases a hand-written policy server gets wrong).
 func inBandServer(t *testing.T, answerPolicy func(net.Conn)) int {
@@ -136,7 +120,7 @@ func inBandServer(t *testing.T, answerPolicy func(net.Conn)) int {
 			answerPolicy(c)
 		}
 	}, quiet)
-	srv := &http.Server{Handler: echoHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: goecho.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close(); ln.Close() })
 	return inner.Addr().(*net.TCPAddr).Port
@@ -285,22 +269,9 @@ func TestPolicyWithBOM(t *testing.T) {
 	}
 }
 
-// startNodeEcho runs Node's ws echo server (pinned in internal/nodews).
-func startNodeEcho(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	e, err := nodews.StartEcho(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	return e.Addr
-}
-
 func TestHTTPServerAnswersThePolicyRequest(t *testing.T) {
 	// Node's HTTP parser answers the policy request with 400 at once.
-	addr := startNodeEcho(t)
+	addr := nodeecho.Start(t)
 	r := diagnose(t, doctor.Options{URL: "ws://" + addr + "/", Origin: "http://127.0.0.1", Echo: true}, refusedPort(t))
 	wantFailure(t, r, "policy on", "an HTTP server answered the policy request", "400 Bad Request", "-upstream")
 	if st := step(t, r, "echo").Status; st != doctor.StatusOK {
@@ -310,7 +281,7 @@ func TestHTTPServerAnswersThePolicyRequest(t *testing.T) {
 
 func TestHTTPServerWaitsForMore(t *testing.T) {
 	// Go's HTTP server waits for the end of a request line that never comes.
-	srv := &http.Server{Handler: echoHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: goecho.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -413,5 +384,89 @@ func TestMainExitCodesAndJSON(t *testing.T) {
 		if code := doctor.Main(context.Background(), args, io.Discard, &errOut); code != 2 {
 			t.Errorf("args %q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// rawHandshakeServer answers the policy correctly and every WebSocket
+// request with answer(key), written as is.
+func rawHandshakeServer(t *testing.T, answer func(key string) string) int {
+	t.Helper()
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := inner.Addr().(*net.TCPAddr).Port
+	ln := sniff.New(inner, 5*time.Second, func(c net.Conn) {
+		defer c.Close()
+		if policy.ReadRequest(c) == nil {
+			io.WriteString(c, goodPolicy(port)+"\x00")
+		}
+	}, quiet)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.WriteString(c, answer(req.Header.Get("Sec-WebSocket-Key")))
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return port
+}
+
+func acceptFor(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+func TestHandshakeProblemsAreNamed(t *testing.T) {
+	const head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	cases := []struct {
+		name      string
+		answer    func(key string) string
+		protocols []string
+		mention   string
+	}{
+		{"wrong accept", func(string) string { return head + "Sec-WebSocket-Accept: d3Jvbmc=\r\n\r\n" }, nil, "Sec-WebSocket-Accept is missing or does not match"},
+		{"no upgrade header", func(key string) string {
+			return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n"
+		}, nil, "lacks 'Upgrade: websocket'"},
+		{"subprotocol not offered", func(key string) string {
+			return head + "Sec-WebSocket-Accept: " + acceptFor(key) + "\r\nSec-WebSocket-Protocol: other\r\n\r\n"
+		}, []string{"chat"}, `subprotocol "other", which the client did not offer`},
+		{"extension not offered", func(key string) string {
+			return head + "Sec-WebSocket-Accept: " + acceptFor(key) + "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+		}, nil, "extension(s)"},
+		{"not found", func(string) string { return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" }, nil, "404 Not Found instead of 101"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := rawHandshakeServer(t, c.answer)
+			r := diagnose(t, doctor.Options{URL: wsURL(port, "/ws"), Origin: "http://127.0.0.1", Protocols: c.protocols}, refusedPort(t))
+			wantFailure(t, r, "WebSocket handshake", c.mention)
+			if st := step(t, r, "policy on").Status; st != doctor.StatusOK {
+				t.Errorf("policy %s, want ok", st)
+			}
+		})
+	}
+}
+
+func TestUnknownMetaPolicyIsReadAsMasterOnly(t *testing.T) {
+	s := startApp(t)
+	master := policyPort(t, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>`+"\x00")
+	r := diagnose(t, doctor.Options{URL: s.WSURL("/"), Origin: "http://" + s.Addr()}, master)
+	m := step(t, r, "master policy")
+	if !r.Connects || m.Status != doctor.StatusWarn || !strings.Contains(m.Detail, `"by-content-type" means nothing for socket policies`) || !strings.Contains(m.Detail, "grants the connection") {
+		t.Fatalf("master step %s %q (connects %v)", m.Status, m.Detail, r.Connects)
 	}
 }

@@ -3,8 +3,10 @@ package doctor
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -170,10 +172,34 @@ func explainHandshake(t *target, s *Step, resp *http.Response, err error) {
 		s.Detail, s.Fix = "the 101 answer lacks 'Upgrade: websocket'", "send 'Upgrade: websocket' in the 101 answer"
 	case !headerHasToken(resp.Header, "Connection", "upgrade"):
 		s.Detail, s.Fix = "the 101 answer lacks 'Connection: Upgrade'", "send 'Connection: Upgrade' in the 101 answer"
-	default:
+	case !acceptMatches(resp):
 		s.Detail = "the 101 answer's Sec-WebSocket-Accept is missing or does not match the key sent"
-		s.Fix = "compute Sec-WebSocket-Accept as base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)) (RFC 6455 §4.2.2)"
+		s.Fix = "compute Sec-WebSocket-Accept as base64(SHA-1(key + " + websocketGUID + ")) (RFC 6455 §4.2.2)"
+	default:
+		s.Detail = checkNegotiation(t.o.Protocols, resp)
+		if s.Detail == "" {
+			s.Detail = fmt.Sprintf("the 101 answer was refused: %v", err)
+		}
+		s.Fix = "make the server answer only with what the client offered"
 	}
+}
+
+// websocketGUID is RFC 6455's constant for Sec-WebSocket-Accept.
+const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// acceptMatches checks Sec-WebSocket-Accept against the key the library sent.
+func acceptMatches(resp *http.Response) bool {
+	if resp.Request == nil {
+		return false
+	}
+	// The library sets the header under its RFC spelling, which is not
+	// net/http's canonical form, so Get would not find it.
+	key := resp.Request.Header.Get("Sec-WebSocket-Key")
+	if v := resp.Request.Header["Sec-WebSocket-Key"]; len(v) > 0 {
+		key = v[0]
+	}
+	sum := sha1.Sum([]byte(key + websocketGUID))
+	return resp.Header.Get("Sec-WebSocket-Accept") == base64.StdEncoding.EncodeToString(sum[:])
 }
 
 func headerHasToken(h http.Header, name, token string) bool {

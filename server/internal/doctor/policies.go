@@ -80,13 +80,22 @@ func checkMaster(ctx context.Context, t *target, r *Report) masterResult {
 
 // reportMaster fills the master step from its judgement.
 func reportMaster(t *target, s *Step, res masterResult, j judgement) masterResult {
+	note := ""
 	switch res.meta {
 	case "all", "master-only", "none":
 	default:
-		s.Status, s.Rule = StatusWarn, ruleMeta
-		s.Detail = fmt.Sprintf("site-control permitted-cross-domain-policies=%q means nothing for socket policies (only all, master-only and none do); it is read here as master-only", res.meta)
+		note = fmt.Sprintf("site-control permitted-cross-domain-policies=%q means nothing for socket policies (only all, master-only and none do), so it is read here as master-only. ", res.meta)
 		res.meta = "master-only"
 	}
+	defer func() {
+		if note != "" {
+			s.Detail = note + s.Detail
+			s.Rule = ruleMeta
+			if s.Status == StatusOK {
+				s.Status = StatusWarn
+			}
+		}
+	}()
 	switch {
 	case res.meta == "none":
 		s.Status, s.Rule = StatusFail, ruleMeta
@@ -168,6 +177,9 @@ func checkTargetPolicy(ctx context.Context, t *target, r *Report, m masterResult
 		return false
 	}
 	s.Status, s.Fix, s.Detail = StatusOK, "", "grants the connection: "+j.By
+	if len(doc.SiteControl) > 0 {
+		s.Detail += "; its site-control element is ignored (only the master policy on port 843 sets the meta-policy)"
+	}
 	if v := checkBytes(a, t.o.timeout()); v.warn != "" {
 		s.Status, s.Detail, s.Fix = StatusWarn, s.Detail+"; but "+v.warn, "remove the byte-order mark"
 	}

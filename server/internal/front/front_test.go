@@ -21,7 +21,7 @@ import (
 var quiet = slog.New(slog.DiscardHandler)
 
 // upstream runs handle for each connection on a loopback listener.
-func upstream(t *testing.T, handle func(net.Conn)) string {
+func upstream(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +58,7 @@ func echoUpstream(c net.Conn) {
 
 // startRelay serves a Relay on a loopback listener; the cleanup closes the
 // listener, shuts the relay down and checks no relay goroutine is left.
-func startRelay(t *testing.T, o front.Options) (*front.Relay, string) {
+func startRelay(t testing.TB, o front.Options) (*front.Relay, string) {
 	t.Helper()
 	o.Logger = quiet
 	r, err := front.New(o)
@@ -84,7 +84,7 @@ func startRelay(t *testing.T, o front.Options) (*front.Relay, string) {
 	return r, ln.Addr().String()
 }
 
-func dialT(t *testing.T, addr string) *net.TCPConn {
+func dialT(t testing.TB, addr string) *net.TCPConn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -1,4 +1,5 @@
-// Package netutil holds the accept-loop policy shared by the server's listeners.
+// Package netutil holds what the server's listeners share: the accept-loop
+// policy, and the set of connections with caps that displaces the oldest.
 package netutil
 
 import (

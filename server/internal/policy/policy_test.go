@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -212,17 +213,117 @@ func TestBadRequestsAreClosed(t *testing.T) {
 	}
 }
 
-func TestGoRefusesBeyondMaxConns(t *testing.T) {
+// closedNow reports whether peer's other end was closed (EOF within 5 s).
+func closedNow(t *testing.T, peer net.Conn) bool {
+	t.Helper()
+	peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := peer.Read(make([]byte, 1))
+	return errors.Is(err, io.EOF)
+}
+
+// Beyond MaxConns the oldest stalled connection makes room: the new one,
+// which may be a real client, is served.
+func TestGoDisplacesTheOldestBeyondMaxConns(t *testing.T) {
 	s := &Server{XML: testXML, MaxConns: 1, Timeout: 10 * time.Second, Logger: quiet()}
 	held, heldPeer := net.Pipe()
 	defer heldPeer.Close()
 	s.Go(held) // occupies the only slot, silent
-	extra, extraPeer := net.Pipe()
-	s.Go(extra)
-	extraPeer.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := extraPeer.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
-		t.Fatalf("connection beyond MaxConns: want it closed at once (EOF), got %v", err)
+	fresh, freshPeer := net.Pipe()
+	defer freshPeer.Close()
+	s.Go(fresh)
+	if !closedNow(t, heldPeer) {
+		t.Fatal("the stalled connection was not closed to make room")
 	}
-	heldPeer.Close()
+	freshPeer.SetDeadline(time.Now().Add(5 * time.Second))
+	go io.WriteString(freshPeer, Request)
+	got, _ := io.ReadAll(freshPeer)
+	if !bytes.Equal(got, testXML) {
+		t.Fatalf("the new connection got %q", got)
+	}
 	s.Wait()
+}
+
+// tcpPair is a loopback connection from the given local address; it
+// returns the server's end and the client's.
+func tcpPair(t *testing.T, ln net.Listener, from string) (server, client net.Conn) {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	client, err := d.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return server, client
+}
+
+// One address at MaxPerIP displaces its own oldest connection, not anybody
+// else's; and in-band and standalone connections are separate budgets.
+func TestPerAddressCapAndSeparateBudgets(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := &Server{XML: testXML, MaxConns: 3, MaxPerIP: 2, Timeout: 10 * time.Second, Logger: quiet()}
+	other, otherPeer := tcpPair(t, ln, "127.0.0.1")
+	s.Go(other)
+	var peers []net.Conn
+	for range 3 {
+		c, peer := tcpPair(t, ln, "127.0.0.2")
+		s.Go(c)
+		peers = append(peers, peer)
+	}
+	if !closedNow(t, peers[0]) {
+		t.Fatal("127.0.0.2's oldest connection was not the one displaced")
+	}
+	// The standalone budget is empty: its first connection displaces no one
+	// in-band (the check below would see other closed).
+	s.init()
+	c, peer := tcpPair(t, ln, "127.0.0.3")
+	defer peer.Close()
+	s.serveIn(s.standalone, c)
+	otherPeer.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := otherPeer.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+		t.Fatal("another address's connection was displaced")
+	}
+	for _, c := range append(peers, otherPeer, peer) {
+		c.Close()
+	}
+	s.Wait()
+}
+
+// Clients that each wait for their answer before asking again never
+// displace one another, even at exactly MaxPerIP of them: a slot is free
+// before its client sees the close.
+func TestSequentialClientsAtThePerAddressCap(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{XML: testXML, MaxPerIP: 2, Logger: quiet()}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	errs := make(chan string, 2)
+	for range 2 {
+		go func() {
+			for range 200 {
+				if got := exchange(t, ln.Addr().String(), 0, Request); !bytes.Equal(got, testXML) {
+					errs <- fmt.Sprintf("got %q", got)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 2 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
 }

@@ -1,62 +1,11 @@
 package sniff
 
 import (
-	"container/list"
 	"context"
 	"net"
 	"sync"
 	"time"
 )
-
-// handshakes are the connections not yet past their handshake, oldest
-// first, at most max of them.
-type handshakes struct {
-	mu    sync.Mutex
-	max   int
-	conns list.List // of *Conn; a Conn's elem is its place here
-}
-
-func (h *handshakes) init(max int) { h.max = max }
-
-// add records c and, when that goes over the cap, removes and returns the
-// oldest pending connection for the caller to close.
-func (h *handshakes) add(c *Conn) (evicted *Conn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.conns.Len() >= h.max {
-		evicted = h.conns.Remove(h.conns.Front()).(*Conn)
-		evicted.elem = nil
-	}
-	c.elem = h.conns.PushBack(c)
-	return evicted
-}
-
-func (h *handshakes) remove(c *Conn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if c.elem != nil {
-		h.conns.Remove(c.elem)
-		c.elem = nil
-	}
-}
-
-func (h *handshakes) len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.conns.Len()
-}
-
-// closeAll closes every pending connection (the listener is closing).
-func (h *handshakes) closeAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for e := h.conns.Front(); e != nil; e = e.Next() {
-		c := e.Value.(*Conn)
-		c.elem = nil
-		c.Conn.Close()
-	}
-	h.conns.Init()
-}
 
 // handshakeState is a Conn's part in the handshake deadline.
 type handshakeState struct {
@@ -78,7 +27,7 @@ func (c *Conn) PastHandshake() {
 	r, w := c.hs.wantRead, c.hs.wantWrite
 	c.hs.mu.Unlock()
 	if c.l != nil {
-		c.l.pending.remove(c)
+		c.l.pending.Remove(c)
 	}
 	c.Conn.SetReadDeadline(r)
 	c.Conn.SetWriteDeadline(w)
@@ -122,7 +71,7 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // Close closes the connection; it is no longer pending.
 func (c *Conn) Close() error {
 	if c.l != nil {
-		c.l.pending.remove(c)
+		c.l.pending.Remove(c)
 	}
 	return c.Conn.Close()
 }

@@ -5,10 +5,15 @@
 // ClientHello, 0x16) can start with, so one byte decides: '<' goes to the
 // policy handler, everything else is returned by Accept with that byte
 // replayed. HTTP clients therefore wait for nothing but their own first packet.
+//
+// Until a connection is past its handshake it is pending: it has one
+// deadline counted from accept, which deadlines set meanwhile (net/http's
+// header timeout) cannot extend, and at most Options.MaxPending connections
+// are pending at once (MaxPendingPerIP from one address), a new one
+// closing the oldest it competes with (netutil.ConnSet).
 package sniff
 
 import (
-	"container/list"
 	"errors"
 	"io"
 	"log/slog"
@@ -36,6 +41,10 @@ func IsPolicy(b byte) bool { return b == PolicyByte }
 // handshake at once (see Options.MaxPending).
 const DefaultMaxPending = 1024
 
+// DefaultMaxPendingPerIP is how many of them may come from one client
+// address (see Options.MaxPendingPerIP).
+const DefaultMaxPendingPerIP = 256
+
 // Options configure a Listener. Zero fields take defaults.
 type Options struct {
 	// Timeout is the deadline, counted from accept, for the first byte and,
@@ -48,6 +57,10 @@ type Options struct {
 	// flood of silent connections then churns among itself instead of
 	// locking out a client that speaks at once. ≤ 0 → DefaultMaxPending.
 	MaxPending int
+	// MaxPendingPerIP caps the pending connections from one client address;
+	// at the cap a new one closes that address's oldest, so one address
+	// cannot displace everybody else's. ≤ 0 → DefaultMaxPendingPerIP.
+	MaxPendingPerIP int
 	// UntilHeaders keeps a connection pending, and its deadline absolute,
 	// after the first byte until PastHandshake is called (an HTTP server
 	// calls it once a request's headers are in): deadlines set meanwhile,
@@ -67,7 +80,7 @@ type Listener struct {
 	inner   net.Listener
 	opts    Options
 	log     *slog.Logger
-	pending handshakes
+	pending *netutil.ConnSet
 
 	conns   chan net.Conn
 	errc    chan error
@@ -90,6 +103,9 @@ func Listen(inner net.Listener, o Options) *Listener {
 	if o.MaxPending <= 0 {
 		o.MaxPending = DefaultMaxPending
 	}
+	if o.MaxPendingPerIP <= 0 {
+		o.MaxPendingPerIP = DefaultMaxPendingPerIP
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -101,7 +117,7 @@ func Listen(inner net.Listener, o Options) *Listener {
 		errc:  make(chan error, 1),
 		done:  make(chan struct{}),
 	}
-	l.pending.init(o.MaxPending)
+	l.pending = netutil.NewConnSet(o.MaxPending, o.MaxPendingPerIP)
 	l.wg.Add(1)
 	go l.acceptLoop()
 	return l
@@ -132,14 +148,14 @@ func (l *Listener) Close() error {
 	l.closing.Do(func() {
 		close(l.done)
 		err = l.inner.Close()
-		l.pending.closeAll()
+		l.pending.CloseAll()
 		l.wg.Wait()
 	})
 	return err
 }
 
 // Pending is the number of connections not yet past their handshake.
-func (l *Listener) Pending() int { return l.pending.len() }
+func (l *Listener) Pending() int { return l.pending.Len() }
 
 // Addr is the inner listener's address.
 func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
@@ -174,10 +190,10 @@ func (l *Listener) acceptLoop() {
 		default:
 		}
 		pc := &Conn{Conn: c, l: l, deadline: time.Now().Add(l.opts.Timeout)}
-		if evicted := l.pending.add(pc); evicted != nil {
+		if evicted := l.pending.Add(pc); evicted != nil {
 			l.log.Debug("too many connections waiting for their handshake: closed the oldest",
 				"remote", evicted.RemoteAddr().String(), "max_pending", l.opts.MaxPending)
-			evicted.Conn.Close()
+			evicted.Close()
 		}
 		l.wg.Add(1)
 		go l.sniff(pc)
@@ -213,9 +229,8 @@ type Conn struct {
 	first  byte
 	replay atomic.Bool // the first byte is still to be returned
 
-	l        *Listener     // nil for Peek's connections
-	elem     *list.Element // place among l's pending connections; l.pending.mu
-	deadline time.Time     // absolute handshake deadline, from accept
+	l        *Listener // nil for Peek's connections
+	deadline time.Time // absolute handshake deadline, from accept
 	hs       handshakeState
 }
 

@@ -363,3 +363,40 @@ func TestDeadlinesHeldUntilPastHandshake(t *testing.T) {
 		c.Close()
 	}
 }
+
+// One address at MaxPendingPerIP closes its own oldest connection, not
+// another address's.
+func TestPendingPerAddressCap(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := Listen(inner, Options{Timeout: time.Minute, MaxPending: 10, MaxPendingPerIP: 2, Logger: quiet()})
+	defer ln.Close()
+	dialFrom := func(ip string, pending int) net.Conn {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+		c, err := d.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		for deadline := time.Now().Add(10 * time.Second); ln.Pending() < pending; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("connection not pending")
+			}
+		}
+		return c
+	}
+	other := dialFrom("127.0.0.1", 1)
+	first := dialFrom("127.0.0.2", 2)
+	dialFrom("127.0.0.2", 3)
+	dialFrom("127.0.0.2", 3) // displaces first, so still 3
+	first.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := first.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("127.0.0.2's oldest connection: %v, want closed", err)
+	}
+	other.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := other.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+		t.Fatal("another address's connection was closed")
+	}
+}
