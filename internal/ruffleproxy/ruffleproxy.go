@@ -14,6 +14,7 @@
 package ruffleproxy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -36,17 +37,13 @@ const dialTimeout = 5 * time.Second
 // message; big payloads stream through as several messages.
 const bufSize = 32 << 10
 
-// closeTimeout bounds each half of the closing handshake: writing our close
-// frame (which waits for a data write in progress) and then waiting for the
-// peer's answering close. A variable so tests can shorten it.
-var closeTimeout = 5 * time.Second
-
 // Defaults for the zero Handler fields.
 const (
 	DefaultMaxConns     = 100
 	DefaultPingInterval = 30 * time.Second
 	DefaultPingTimeout  = 15 * time.Second
 	DefaultWriteTimeout = 30 * time.Second
+	DefaultCloseTimeout = 5 * time.Second
 )
 
 // Handler relays one WebSocket to the TCP target named by the query parameter
@@ -75,6 +72,10 @@ type Handler struct {
 	// WriteTimeout bounds each write to either side, so a peer that stops
 	// reading cannot hold a relay; 0 → DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// CloseTimeout bounds each half of the closing handshake: writing our
+	// close frame (which waits for a data write in progress) and then
+	// waiting for the client's answering close; 0 → DefaultCloseTimeout.
+	CloseTimeout time.Duration
 
 	once   sync.Once
 	sem    chan struct{}
@@ -153,7 +154,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log.Debug("ruffle bridge: open")
 	stopPings := h.startPings(ws, tcp)
 	defer stopPings()
-	relay(r.Context(), ws, deadlineConn{tcp, h.writeTimeout()}, h.writeTimeout(), log)
+	timeouts := timeouts{write: h.writeTimeout(), close: cmp.Or(h.CloseTimeout, DefaultCloseTimeout)}
+	relay(r.Context(), ws, deadlineConn{tcp, timeouts.write}, timeouts, log)
 	log.Debug("ruffle bridge: closed")
 }
 
@@ -219,6 +221,9 @@ var upgrader = websocket.Upgrader{
 	CheckOrigin: func(*http.Request) bool { return true },
 }
 
+// timeouts are a relay's write and closing-handshake deadlines.
+type timeouts struct{ write, close time.Duration }
+
 // deadlineConn gives every write to the target its own deadline.
 type deadlineConn struct {
 	net.Conn
@@ -234,13 +239,13 @@ func (c deadlineConn) Write(p []byte) (int, error) {
 
 // relay copies both ways until one side ends, then closes the other and
 // waits for the second copier so no goroutine outlives the call.
-func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, writeTimeout time.Duration, log *slog.Logger) {
+func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, to timeouts, log *slog.Logger) {
 	// When the server shuts down (ctx ends), say so with 1001 rather than
 	// just dropping the connection.
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(fired)
-		sendClose(ws, websocket.CloseGoingAway, "server shutting down")
+		sendClose(ws, to.close, websocket.CloseGoingAway, "server shutting down")
 		tcp.Close()
 	})
 	defer func() {
@@ -253,21 +258,21 @@ func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, writeTimeout t
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		err := tcpToWS(tcp, ws, writeTimeout)
+		err := tcpToWS(tcp, ws, to.write)
 		switch {
 		case ctx.Err() != nil:
 			// The target may close first when it is this same server.
-			sendClose(ws, websocket.CloseGoingAway, "server shutting down")
+			sendClose(ws, to.close, websocket.CloseGoingAway, "server shutting down")
 		case err == nil:
 			// The target finished: a normal close for the Flash side.
-			sendClose(ws, websocket.CloseNormalClosure, "")
+			sendClose(ws, to.close, websocket.CloseNormalClosure, "")
 		default:
 			log.Debug("ruffle bridge: tcp read ended", "err", err)
-			sendClose(ws, websocket.CloseGoingAway, "target connection failed")
+			sendClose(ws, to.close, websocket.CloseGoingAway, "target connection failed")
 		}
 	}()
 
-	err := wsToTCP(ws, tcp) // returns only when the WebSocket side ends
+	err := wsToTCP(ws, tcp, to.close) // returns only when the WebSocket side ends
 	log.Debug("ruffle bridge: websocket read ended", "err", err, "status", closeCode(err))
 	// The closing handshake is over (or abandoned), so nothing more may go
 	// out: closing both ends unblocks tcpToWS whether it waits on a TCP read
@@ -280,7 +285,7 @@ func relay(ctx context.Context, ws *websocket.Conn, tcp net.Conn, writeTimeout t
 // sendClose starts the closing handshake with code and reason, unless a close
 // frame already went out (the first one wins), and gives the peer
 // closeTimeout to answer before the WebSocket read fails.
-func sendClose(ws *websocket.Conn, code int, reason string) {
+func sendClose(ws *websocket.Conn, closeTimeout time.Duration, code int, reason string) {
 	deadline := time.Now().Add(closeTimeout)
 	err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
 	switch {
@@ -307,7 +312,7 @@ var errTextMessage = errors.New("text message on the bridge")
 // When the relay ends on this side (a text message, or a failed write to the
 // target), the TCP connection is closed at once, and later messages are read
 // and discarded only to see the client's answering close.
-func wsToTCP(ws *websocket.Conn, tcp net.Conn) error {
+func wsToTCP(ws *websocket.Conn, tcp net.Conn, closeTimeout time.Duration) error {
 	var ended error
 	for {
 		typ, rd, err := ws.NextReader()
@@ -323,7 +328,7 @@ func wsToTCP(ws *websocket.Conn, tcp net.Conn) error {
 		case typ != websocket.BinaryMessage:
 			// Close frame first, so the 1001 that tcpToWS sends once its
 			// TCP read fails is not the one the client sees.
-			sendClose(ws, websocket.CloseUnsupportedData, "binary messages only")
+			sendClose(ws, closeTimeout, websocket.CloseUnsupportedData, "binary messages only")
 			tcp.Close()
 			ended = errTextMessage
 		default:

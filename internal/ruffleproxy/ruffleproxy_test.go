@@ -303,18 +303,11 @@ func TestShutdownSends1001(t *testing.T) {
 	leakcheck.Wait(t, handlerStacks...)
 }
 
-// shortCloseTimeout shortens the wait for a client's answering close.
-func shortCloseTimeout(t *testing.T) {
-	old := closeTimeout
-	closeTimeout = 200 * time.Millisecond
-	t.Cleanup(func() { closeTimeout = old })
-}
-
 func TestClientThatNeverAnswersCloseIsDropped(t *testing.T) {
-	shortCloseTimeout(t)
 	target := tcpServer(t, func(c net.Conn) { c.Write([]byte("bye")) })
-	srv := bridge(t, target)
-	_, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/?target="+url.QueryEscape(target))
+	// A short wait for the client's answering close.
+	addr := serveHandler(t, &Handler{Allow: []string{target}, CloseTimeout: 200 * time.Millisecond})
+	_, br := rawws.Upgrade(t, addr, "/?target="+url.QueryEscape(target))
 	// Read "bye" and the close frame, never answer; the bridge must then
 	// end the connection itself (rawws's own deadline is 10 s).
 	_, err := io.Copy(io.Discard, br)

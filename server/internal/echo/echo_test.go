@@ -191,7 +191,7 @@ func TestMixedStreamCutAnywhere(t *testing.T) {
 	c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 
-	sizes := []int{0, 1, 5, 125, 126, 200, 511, 512, 1000, 4096, 8192, 9000, 20000}
+	sizes := []int{0, 1, 5, 125, 126, 200, 263, 264, 1000, 4096, 8192, 9000, 20000}
 	var stream bytes.Buffer
 	var messages [][]byte
 	pings := 0
