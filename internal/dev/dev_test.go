@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/web-socket-js/web-socket-js/internal/project"
 	"github.com/web-socket-js/web-socket-js/internal/ruffle"
@@ -99,6 +102,18 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	if dist, _ := os.ReadDir(filepath.Join(root, "dist")); len(dist) != 1 || dist[0].Name() != "dev" {
 		t.Fatalf("dev wrote into dist/ outside dist/dev: %v", dist)
 	}
+	// Native mode's path: a WebSocket through the front to the server's echo.
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/echo", http.Header{"Origin": {base}})
+	if err != nil {
+		t.Fatalf("WebSocket through the front: %v", err)
+	}
+	ws.WriteMessage(websocket.TextMessage, []byte("through the front"))
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, msg, err := ws.ReadMessage(); err != nil || string(msg) != "through the front" {
+		t.Fatalf("echo through the front: %q %v", msg, err)
+	}
+	ws.Close()
+
 	page := b.Open(t, s.URL()+"?mode=flash&debug=1")
 	connectAndSee(t, page, "[WebSocket] connecting to 127.0.0.1:")
 
