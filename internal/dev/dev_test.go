@@ -158,6 +158,17 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	page.WaitFor(t, `window.beforeJSEdit === undefined`, 30*time.Second)
 	connectAndSee(t, page, "[WS-dev] dialling 127.0.0.1:")
 
+	// An edit to WebSocketMainInsecure.as rebuilds only that SWF: WebSocketMain does
+	// not use it.
+	before := len(log.String())
+	edit(t, root, "flash-src/src/WebSocketMainInsecure.as", "super();", "super(); // edited")
+	if ev := next(t, events, log); ev.name != "reload" {
+		t.Fatalf("after an edit to WebSocketMainInsecure.as: %+v", ev)
+	}
+	if since := log.String()[before:]; !strings.Contains(since, "rebuilt WebSocketMainInsecure.swf") || strings.Contains(since, "rebuilt WebSocketMain.swf") {
+		t.Errorf("after an edit to WebSocketMainInsecure.as:\n%s", since)
+	}
+
 	// Stop: the session ends, and with it every process it started.
 	pids := append(s.CompilerPIDs(), s.ServerPID())
 	if len(pids) != 3 {
