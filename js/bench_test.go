@@ -13,6 +13,7 @@ import (
 	"github.com/web-socket-js/web-socket-js/internal/ruffleproxy"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/browser"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/swftest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 )
 
 // rateJS measures n echo round trips on one socket made with Ctor, with up to inFlight
@@ -183,23 +184,5 @@ func compileFloor(b *testing.B) string {
 // tcpEcho starts a raw TCP echo server on 127.0.0.1 for the floor SWF and returns its port.
 func tcpEcho(b *testing.B) int {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Minute))
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return tcpserver.Serve(b, 5*time.Minute, func(c net.Conn) { io.Copy(c, c) }).Port
 }

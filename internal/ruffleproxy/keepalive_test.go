@@ -48,8 +48,8 @@ func TestUnansweredPingsDropTheRelay(t *testing.T) {
 // A target that stops reading: writes to it time out and the relay ends.
 func TestTargetThatStopsReadingIsDropped(t *testing.T) {
 	hold := make(chan struct{})
-	t.Cleanup(func() { close(hold) })
 	target := tcpServer(t, func(net.Conn) { <-hold })
+	t.Cleanup(func() { close(hold) }) // before tcpServer's cleanup waits for the handler
 	addr := serveHandler(t, &Handler{Allow: []string{target}, PingInterval: -1, WriteTimeout: 200 * time.Millisecond})
 	c, _ := rawws.Upgrade(t, addr, "/?target="+url.QueryEscape(target))
 	go func() {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 )
 
 // handlerStacks names the handler's own frames, for the leak check.
@@ -27,24 +28,7 @@ var handlerStacks = []string{"ruffleproxy.(*Handler).ServeHTTP", "ruffleproxy.re
 // tcpServer runs serve for each accepted loopback connection until the test ends.
 func tcpServer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return tcpserver.Serve(t, 0, serve).String()
 }
 
 // drainingTarget is a target that reads until the bridge closes its side and

@@ -22,6 +22,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
 	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
@@ -209,30 +210,7 @@ func TestBridgeDropsUnresponsiveClient(t *testing.T) {
 // until the test ends.
 func silentTarget(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var held []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	return tcpserver.Serve(t, 0, func(c net.Conn) { io.Copy(io.Discard, c) }).String()
 }
 
 // closedWithin reads c until the server closes it and fails unless that

@@ -19,6 +19,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/goecho"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/nodeecho"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/app"
 	"github.com/web-socket-js/web-socket-js/server/internal/doctor"
@@ -62,26 +63,7 @@ func refusedPort(t *testing.T) int {
 // the test ends; it returns the port.
 func serveTCP(t *testing.T, handle func(net.Conn)) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return tcpserver.Serve(t, 10*time.Second, handle).Port
 }
 
 // silentPort accepts connections and never answers (a port 843 whose
@@ -402,25 +384,14 @@ func rawHandshakeServer(t *testing.T, answer func(key string) string) int {
 			io.WriteString(c, goodPolicy(port)+"\x00")
 		}
 	}, quiet)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.WriteString(c, answer(req.Header.Get("Sec-WebSocket-Key")))
-				io.Copy(io.Discard, c)
-			}()
+	tcpserver.ServeOn(t, ln, 5*time.Second, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
+		io.WriteString(c, answer(req.Header.Get("Sec-WebSocket-Key")))
+		io.Copy(io.Discard, c)
+	})
 	return port
 }
 

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pires/go-proxyproto"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 	"github.com/web-socket-js/web-socket-js/server/internal/front"
 )
 
@@ -23,30 +23,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // upstream runs handle for each connection on a loopback listener.
 func upstream(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return tcpserver.Serve(t, 10*time.Second, handle).String()
 }
 
 // echoUpstream copies every byte back and, at the client's EOF, writes
