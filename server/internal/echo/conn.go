@@ -12,12 +12,14 @@ import (
 )
 
 // hijacker is the ResponseWriter gorilla upgrades through. Its Hijack hands
-// gorilla a messageConn and a small frame reader of ours on top of it
-// (gorilla reads through a hijacked reader larger than 256 bytes when
-// Upgrader.ReadBufferSize is 0), so that the message deadline sees when
-// bytes arrive and whether any are still waiting. Bytes the client sent
-// right behind its handshake, still in net/http's reader, are read first:
-// gorilla would refuse the connection if the reader it got held any.
+// gorilla a messageConn and a frame reader of ours on top of it; with
+// Upgrader.ReadBufferSize 0, gorilla reads through the reader the upgrade
+// hands it ("buffers allocated by the HTTP server are used", its documented
+// rule; the reader is as large as net/http's own, which is what that rule is
+// for), so that the message deadline sees when bytes arrive and whether any
+// are still waiting. Bytes the client sent right behind its handshake, still
+// in net/http's reader, are read first: gorilla would refuse the connection
+// if the reader it got held any.
 type hijacker struct {
 	http.ResponseWriter
 	messageTimeout time.Duration

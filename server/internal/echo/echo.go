@@ -90,14 +90,15 @@ const (
 	replyTimeout = time.Second
 )
 
-// Buffers. An idle connection holds only its small frame reader; a write
+// Buffers. An idle connection holds only its frame reader; a write
 // borrows a buffer for the length of a message, and so does the echo.
 const (
 	// readBufferSize is the reader gorilla reads frames through (conn.go),
-	// held by every connection: the largest control frame with its header
-	// (139 bytes) fits, and gorilla adopts a hijacked reader only above
-	// 256 bytes. Larger messages are read straight into the message buffer.
-	readBufferSize = 264
+	// held by every connection: net/http's own size, the reader gorilla's
+	// zero-ReadBufferSize rule exists to reuse (a size tuned to its
+	// present cut-off would break silently if that moved). Larger messages
+	// are read straight into the message buffer.
+	readBufferSize = 4 << 10
 	// writeBufferSize is the part of a message gorilla copies next to the
 	// frame header; the rest is written from the message itself.
 	writeBufferSize = 4 << 10
