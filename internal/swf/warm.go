@@ -71,17 +71,19 @@ func (c *Compiler) StartWarm(ctx context.Context, t Target) (*Warm, error) {
 		return nil, err
 	}
 	w := &Warm{c: c, target: t, tmp: t.Output + ".warm.tmp"}
-	sum := sha256.Sum256([]byte(t.Output))
-	w.report = filepath.Join(c.CacheDir, "warm", "link-"+hex.EncodeToString(sum[:8])+".xml")
-	if err := os.MkdirAll(filepath.Dir(w.report), 0o755); err != nil {
+	// The link report lives in a folder of its own, removed by Close.
+	reportDir, err := os.MkdirTemp("", "wsjs-warm-")
+	if err != nil {
 		return nil, err
 	}
+	w.report = filepath.Join(reportDir, "link-report.xml")
 	w.args = []string{"-load-config=" + cfg, "-link-report=" + w.report}
 	for _, sp := range t.SourcePaths {
 		w.args = append(w.args, "-source-path+="+sp)
 	}
 	w.args = append(w.args, compileFlags(t)...)
 	if err := os.MkdirAll(filepath.Dir(t.Output), 0o755); err != nil {
+		os.RemoveAll(reportDir)
 		return nil, err
 	}
 	classDir, err := c.warmDriverClasses(ctx)
@@ -90,7 +92,11 @@ func (c *Compiler) StartWarm(ctx context.Context, t Target) (*Warm, error) {
 		return w, nil
 	}
 	w.ctx, w.classDir = ctx, classDir
-	return w, w.start()
+	if err := w.start(); err != nil {
+		os.RemoveAll(reportDir)
+		return nil, err
+	}
+	return w, nil
 }
 
 // start runs the driver JVM with the compiler's jars on the class path.
@@ -269,6 +275,7 @@ var errDriverStopped = errors.New("the warm compiler stopped")
 func (w *Warm) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	os.RemoveAll(filepath.Dir(w.report))
 	return w.stop()
 }
 

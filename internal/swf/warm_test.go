@@ -3,6 +3,7 @@ package swf_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -112,5 +113,35 @@ func TestWarmCompilerFollowsEditsAndStops(t *testing.T) {
 	}
 	if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
 		t.Fatalf("warm JVM %d still running after Close", pid)
+	}
+}
+
+// Without javac (a JRE only), Warm still compiles: a compiler process per compile.
+func TestWarmWithoutJavacCompilesCold(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, target := scratch(t, ctx)
+	jre := t.TempDir()
+	if err := os.Symlink(c.Toolchain.Java, filepath.Join(jre, "java")); err != nil {
+		t.Fatal(err)
+	}
+	tc := *c.Toolchain
+	tc.Java = filepath.Join(jre, "java")
+	c.Toolchain = &tc
+	t.Setenv("PATH", jre)
+	w, err := c.StartWarm(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if w.PID() != 0 {
+		t.Fatal("a warm JVM started without javac")
+	}
+	res, err := w.Compile(ctx, []string{target.Entry})
+	if err != nil || res.Incremental {
+		t.Fatalf("cold compile: %+v %v", res, err)
+	}
+	if b, _ := os.ReadFile(target.Output); len(b) < 8 {
+		t.Fatal("no SWF written")
 	}
 }
