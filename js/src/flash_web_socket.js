@@ -336,7 +336,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
       // An HTTP token (RFC 7230): letters, digits and !#$%&'*+-.^_`|~ ("#-'" and "^-`" are
       // ranges).
       if (!/^[\w!#-'*+.^-`|~-]+$/.test(name) || seen["$" + name]) {
-        throw error("SyntaxError", 12, "Bad subprotocol " + name);
+        throw error("SyntaxError", 12, name);
       }
       seen["$" + name] = 1;
     }
@@ -378,7 +378,7 @@ export function createFlashWebSocket(win, defaultSwf, auto) {
       // unsigned short would clamp is refused either way.
       code = Math.floor(code) || 0;
       if (code != 1000 && (code < 3000 || code > 4999)) {
-        throw error("InvalidAccessError", 15, "Bad code " + code);
+        throw error("InvalidAccessError", 15, code);
       }
     }
     reason = reason === undefined ? "" : String(reason);
