@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/fsutil"
@@ -28,6 +29,12 @@ var warmDriver []byte
 
 // WarmStopGrace is how long Close lets the JVM exit after its input ends before killing it.
 const WarmStopGrace = 2 * time.Second
+
+// WarmTimeout bounds one compile in the warm JVM. A JVM that has not answered by then is
+// taken for hung (a deadlocked compiler, a JVM stuck collecting garbage): it is killed and
+// replaced, so that a save never waits for an answer that will not come. A full compile of
+// the kit's SWFs in a new JVM takes 5–15 s on a loaded 2-core machine; a warm one, under 2 s.
+const WarmTimeout = time.Minute
 
 // Warm compiles one target again and again in a JVM kept alive between compiles
 // (`mage dev`), recompiling only what changed when it can: the driver keeps the
@@ -52,8 +59,10 @@ type Warm struct {
 
 	mu       sync.Mutex      // one compile at a time: the protocol is request, reply
 	ctx      context.Context // the JVM's lifetime
-	classDir string          // the driver's class folder
-	cmd      *exec.Cmd       // nil: no driver, compile cold
+	classDir string          // the driver's class folder; "": no driver, compile cold
+	timeout  time.Duration   // WarmTimeout (tests shorten it)
+	closed   bool            // Close was called
+	cmd      *exec.Cmd       // the running JVM; nil: none (not started again yet)
 	stdin    io.WriteCloser
 	stdout   *bufio.Reader
 	deps     map[string]bool // source files of the last good compile; nil = unknown
@@ -70,7 +79,7 @@ func (c *Compiler) StartWarm(ctx context.Context, t Target) (*Warm, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Warm{c: c, target: t, tmp: t.Output + ".warm.tmp"}
+	w := &Warm{c: c, target: t, tmp: t.Output + ".warm.tmp", timeout: WarmTimeout}
 	// The link report lives in a folder of its own, removed by Close.
 	reportDir, err := os.MkdirTemp("", "wsjs-warm-")
 	if err != nil {
@@ -148,21 +157,13 @@ func (w *Warm) Compile(ctx context.Context, changed []string) (Result, error) {
 	args := append(append([]string{}, w.args...), "-output="+w.tmp, w.target.Entry)
 	var err error
 	switch {
+	case w.closed:
+		err = errors.New("the warm compiler is closed")
 	case w.classDir == "":
 		err = w.c.run(w.c.Toolchain.MXMLC(ctx, args...))
-	case w.cmd == nil:
-		err = errors.New("the warm compiler is closed")
 	default:
 		args = append([]string{"+flexlib=" + filepath.Join(w.c.Toolchain.Home, "frameworks")}, args...)
-		res.Incremental, err = w.ask(changed, args)
-		if errors.Is(err, errDriverStopped) && w.ctx.Err() == nil {
-			// The JVM died (out of memory, killed): start another, once.
-			w.c.logf("the warm compiler stopped (%v); starting it again\n", err)
-			w.stop()
-			if err = w.start(); err == nil {
-				res.Incremental, err = w.ask(nil, args)
-			}
-		}
+		res.Incremental, err = w.askWarm(changed, args)
 	}
 	if err != nil {
 		os.Remove(w.tmp)
@@ -229,8 +230,34 @@ func readLinkReport(path string, sourcePaths []string) map[string]bool {
 	return deps
 }
 
+// askWarm has the JVM compile. A JVM that dies or hangs (no answer within w.timeout) is
+// replaced and asked for a full compile, once; when that one fails to answer too, the
+// next compile starts yet another JVM: one bad JVM never stops the dev loop.
+func (w *Warm) askWarm(changed, args []string) (bool, error) {
+	if w.cmd == nil {
+		if err := w.start(); err != nil {
+			return false, err
+		}
+	}
+	incremental, err := w.ask(changed, args)
+	if !errors.Is(err, errDriverStopped) || w.ctx.Err() != nil {
+		return incremental, err
+	}
+	w.c.logf("%v; starting it again\n", err)
+	w.stop()
+	if err := w.start(); err != nil {
+		return false, err
+	}
+	incremental, err = w.ask(nil, args)
+	if errors.Is(err, errDriverStopped) {
+		w.stop()
+	}
+	return incremental, err
+}
+
 // ask sends one request to the driver and reads its reply: whether it compiled
-// incrementally, and the diagnostics as an error when the compile failed.
+// incrementally, and the diagnostics as an error when the compile failed. A driver that
+// has not answered within w.timeout is killed, which ends the wait (its pipes close).
 func (w *Warm) ask(changed, args []string) (bool, error) {
 	fields := []string{"-1"}
 	if changed != nil {
@@ -243,12 +270,22 @@ func (w *Warm) ask(changed, args []string) (bool, error) {
 		}
 	}
 	start := time.Now()
+	proc, timeout := w.cmd.Process, w.timeout
+	var hung atomic.Bool
+	timer := time.AfterFunc(timeout, func() { hung.Store(true); proc.Kill() })
+	defer timer.Stop()
+	stopped := func(err error) error {
+		if hung.Load() {
+			return fmt.Errorf("%w: no answer within %v, killed", errDriverStopped, timeout)
+		}
+		return fmt.Errorf("%w: %v", errDriverStopped, err)
+	}
 	if _, err := io.WriteString(w.stdin, strings.Join(fields, "\t")+"\n"); err != nil {
-		return false, fmt.Errorf("%w: %v", errDriverStopped, err)
+		return false, stopped(err)
 	}
 	header, err := w.stdout.ReadString('\n')
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", errDriverStopped, err)
+		return false, stopped(err)
 	}
 	var code, n int
 	var mode string
@@ -257,7 +294,7 @@ func (w *Warm) ask(changed, args []string) (bool, error) {
 	}
 	out := make([]byte, n)
 	if _, err := io.ReadFull(w.stdout, out); err != nil {
-		return false, fmt.Errorf("%w: %v", errDriverStopped, err)
+		return false, stopped(err)
 	}
 	if w.c.OnRun != nil {
 		w.c.OnRun(append([]string{"warm", mode}, args...), time.Since(start))
@@ -275,6 +312,7 @@ var errDriverStopped = errors.New("the warm compiler stopped")
 func (w *Warm) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	os.RemoveAll(filepath.Dir(w.report))
 	return w.stop()
 }

@@ -2,6 +2,7 @@ package swf_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -140,6 +141,60 @@ func TestWarmWithoutJavacCompilesCold(t *testing.T) {
 	res, err := w.Compile(ctx, []string{target.Entry})
 	if err != nil || res.Incremental {
 		t.Fatalf("cold compile: %+v %v", res, err)
+	}
+	if b, _ := os.ReadFile(target.Output); len(b) < 8 {
+		t.Fatal("no SWF written")
+	}
+}
+
+// A JVM that never answers (a deadlocked compiler) does not stall the compiles: it is
+// killed after the timeout, the compile says so, and the next compile runs in a new JVM.
+func TestWarmKillsAndReplacesAHungJVM(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, target := scratch(t, ctx)
+	// A java that, the first time it is asked to run the driver, hangs instead.
+	bin := t.TempDir()
+	once := filepath.Join(bin, "hung-once")
+	script := fmt.Sprintf("#!/bin/sh\ncase \"$*\" in *WarmMXMLC*) if [ ! -e %q ]; then : > %q; exec sleep 600; fi;; esac\nexec %q \"$@\"\n",
+		once, once, c.Toolchain.Java)
+	if err := os.WriteFile(filepath.Join(bin, "java"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tc := *c.Toolchain
+	tc.Java = filepath.Join(bin, "java")
+	c.Toolchain = &tc
+	w, err := c.StartWarm(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	hung := w.PID()
+	if hung == 0 {
+		t.Fatal("no warm JVM started (is javac missing?)")
+	}
+	// A second is too short for the replacement JVM's first compile too: both are killed.
+	w.SetTimeout(time.Second)
+	done := make(chan error, 1)
+	go func() { _, err := w.Compile(ctx, nil); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil && !strings.Contains(err.Error(), "no answer within 1s") {
+			t.Fatalf("compile with a hung JVM: %v", err)
+		}
+	case <-time.After(time.Minute):
+		cancel() // kills the JVM, so that Close does not wait for the compile too
+		t.Fatal("the compile is still waiting for the hung JVM after a minute")
+	}
+	if p, err := os.FindProcess(hung); err == nil && p.Signal(syscall.Signal(0)) == nil {
+		t.Fatalf("the hung JVM %d is still running", hung)
+	}
+	w.SetTimeout(swf.WarmTimeout)
+	if _, err := w.Compile(ctx, nil); err != nil {
+		t.Fatalf("compile after the hung JVM was replaced: %v", err)
+	}
+	if pid := w.PID(); pid == 0 || pid == hung {
+		t.Fatalf("no new JVM: pid %d (the hung one was %d)", pid, hung)
 	}
 	if b, _ := os.ReadFile(target.Output); len(b) < 8 {
 		t.Fatal("no SWF written")
