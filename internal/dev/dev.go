@@ -96,6 +96,10 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 	if s.ln, err = net.Listen("tcp", flags.addr); err != nil {
 		return nil, fmt.Errorf("dev: listen on %s: %w", flags.addr, err)
 	}
+	// The first look at the sources is taken before the first build, so that a save made
+	// during it, or right after Start returns (the bench's first edit), is rebuilt. Taken
+	// in the loop's goroutine, it could see such a save already, and never rebuild it.
+	p := newPoller(s.layout.FlashApp(), s.layout.FlashAPI(), filepath.Join(s.layout.JS(), "src"), filepath.Join(s.layout.JS(), "sample.html"))
 	if err := s.startBuilders(ctx); err != nil {
 		return nil, err
 	}
@@ -105,7 +109,7 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 	}
 	ok = true
 	go warmUp(ctx, append([]*swf.Warm(nil), s.warms...))
-	go s.loop(ctx)
+	go s.loop(ctx, p)
 	return s, nil
 }
 
@@ -220,11 +224,10 @@ func (s *Session) Wait() error {
 	return s.err
 }
 
-// loop polls the sources and rebuilds what a save touched, until ctx ends.
-func (s *Session) loop(ctx context.Context) {
+// loop polls the sources with p and rebuilds what a save touched, until ctx ends.
+func (s *Session) loop(ctx context.Context, p *poller) {
 	defer close(s.done)
 	defer s.stop()
-	p := newPoller(s.layout.FlashApp(), s.layout.FlashAPI(), filepath.Join(s.layout.JS(), "src"), filepath.Join(s.layout.JS(), "sample.html"))
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
 	for {

@@ -238,3 +238,41 @@ func childProcesses(t *testing.T) []string {
 	}
 	return out
 }
+
+// A save made the moment Start returns is rebuilt: the loop's first look at the sources is
+// taken before that. (On one P the loop's goroutine has not run yet when this save lands;
+// a first look taken there once swallowed the bench's first edit, and no reload came.)
+func TestSaveRightAfterStartIsRebuilt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	realRoot, err := project.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := CopySources(realRoot, root); err != nil {
+		t.Fatal(err)
+	}
+	log := &syncbuf.Buffer{}
+	devCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	procs := runtime.GOMAXPROCS(1)
+	s, err := Start(devCtx, Options{Root: root, ServeFlags: []string{"-addr", "127.0.0.1:0"}, Log: log})
+	if err == nil {
+		// A syntax error: its event is replayed to a page that connects later.
+		edit(t, root, benchAS3File, `"connecting to "`, `"connecting to " +;`)
+	}
+	runtime.GOMAXPROCS(procs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	defer s.Wait()
+	defer stop()
+	events, err := listen(ctx, strings.TrimSuffix(s.URL(), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, events, log); ev.name != "error" || !strings.Contains(ev.data, benchAS3File+":") {
+		t.Fatalf("after a save right after the start: %+v\n%s", ev, log)
+	}
+}
