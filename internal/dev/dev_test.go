@@ -242,7 +242,8 @@ func childProcesses(t *testing.T) []string {
 // A save made the moment Start returns is rebuilt: the loop's first look at the sources is
 // taken before that. (On one P the loop's goroutine has not run yet when this save lands;
 // a first look taken there once swallowed the bench's first edit, and no reload came.)
-func TestSaveRightAfterStartIsRebuilt(t *testing.T) {
+// And a save under flash-src/api reloads pages too.
+func TestSavesRightAfterStartAndToTheFlashAPIAreRebuilt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	realRoot, err := project.Root()
@@ -274,5 +275,30 @@ func TestSaveRightAfterStartIsRebuilt(t *testing.T) {
 	}
 	if ev := next(t, events, log); ev.name != "error" || !strings.Contains(ev.data, benchAS3File+":") {
 		t.Fatalf("after a save right after the start: %+v\n%s", ev, log)
+	}
+	edit(t, root, benchAS3File, `"connecting to " +;`, `"connecting to "`)
+	if ev := next(t, events, log); ev.name != "reload" {
+		t.Fatalf("after the fix: %+v\n%s", ev, log)
+	}
+
+	// An edit to a Flash API declaration: the library is compiled again, the compilers
+	// restart with it, both SWFs are rebuilt, and pages reload.
+	before := len(log.String())
+	api := filepath.Join(root, "flash-src", "api", "flash", "utils", "getTimer.as")
+	b, err := os.ReadFile(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(api, append(b, "\n// edited\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, events, log); ev.name != "reload" {
+		t.Fatalf("after an edit to a Flash API declaration: %+v\n%s", ev, log)
+	}
+	since := log.String()[before:]
+	for _, want := range []string{"the Flash API declarations changed", "rebuilt WebSocketMain.swf", "rebuilt WebSocketMainInsecure.swf"} {
+		if !strings.Contains(since, want) {
+			t.Errorf("after an edit to a Flash API declaration, dev did not say %q:\n%s", want, since)
+		}
 	}
 }
