@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/proctest"
 )
 
 // buildServer compiles this command the way the release does, with a
@@ -33,30 +34,7 @@ var urlLine = regexp.MustCompile(`try it at http://(127\.0\.0\.1:\d+)/`)
 func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case addr := <-found:
-		return cmd, addr
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server printed no URL")
-	}
-	return nil, ""
+	return cmd, proctest.Start(t, cmd, urlLine, 30*time.Second)[1]
 }
 
 // (That a release build stamps its version is internal/release's test.)

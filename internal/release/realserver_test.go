@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/proctest"
 )
 
 // The repository's real server, built the way a release builds it for this
@@ -64,29 +65,7 @@ var banner = regexp.MustCompile(`web-socket-js server (\S+): try it at http://([
 func runBuiltServer(t *testing.T, bin, version string) {
 	t.Helper()
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-dist", t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan []string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := banner.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m
-			}
-		}
-	}()
-	var m []string
-	select {
-	case m = <-found:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the built server printed no banner")
-	}
+	m := proctest.Start(t, cmd, banner, 30*time.Second)
 	if m[1] != version {
 		t.Errorf("the banner says version %q, want the stamped %q", m[1], version)
 	}

@@ -2,15 +2,15 @@
 package nodeecho
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/nodews"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/proctest"
 )
 
 // Start runs the echo server until the test ends and returns its
@@ -26,28 +26,8 @@ func Start(t testing.TB) string {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr <- strings.TrimSpace(a)
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return a
-	case <-time.After(30 * time.Second):
-		t.Fatal("the node ws echo server printed no address")
-		return ""
-	}
+	return proctest.Start(t, cmd, listening, 30*time.Second)[1]
 }
+
+// listening is the line the echo script prints once it accepts connections.
+var listening = regexp.MustCompile(`^listening (\S+)`)

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin
 
 package app
 
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// raiseFileLimit lifts the soft limit on open files to at least n, or skips
-// with the reason (the hard limit is below it).
+// raiseFileLimit lifts the soft limit on open files to at least n, or fails
+// the test with the reason (the hard limit is below it).
 func raiseFileLimit(t *testing.T, n uint64) {
 	t.Helper()
 	var lim syscall.Rlimit
