@@ -230,15 +230,30 @@ func (s *Session) loop(ctx context.Context, p *poller) {
 	defer s.stop()
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
+	var again []string // files of a failed build to build again with newer saves
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		changed := s.settle(ctx, p, p.changed())
-		if len(changed) > 0 && ctx.Err() == nil {
-			s.rebuild(ctx, changed)
+		changed := s.settle(ctx, p, append(again, p.changed()...))
+		again = nil
+		if len(changed) == 0 || ctx.Err() != nil {
+			continue
+		}
+		failures, built := s.rebuild(ctx, changed)
+		if len(failures) > 0 {
+			// A save during the build, or the rest of one the build caught half written
+			// (a writer stalled between truncating and writing), makes its errors stale:
+			// build again rather than show them.
+			if more := p.changed(); len(more) > 0 {
+				again = append(changed, more...)
+				continue
+			}
+		}
+		if built {
+			s.report(failures)
 		}
 	}
 }
@@ -295,9 +310,10 @@ func isStopped(err error) bool {
 	return errors.As(err, &exit)
 }
 
-// rebuild brings the outputs a set of changed files affects up to date and tells pages.
-// Only sources count: an editor's swap and backup files beside them change nothing.
-func (s *Session) rebuild(ctx context.Context, changed []string) {
+// rebuild brings the outputs a set of changed files affects up to date, and says what
+// failed and whether anything was built (pages are to be told). Only sources count: an
+// editor's swap and backup files beside them change nothing.
+func (s *Session) rebuild(ctx context.Context, changed []string) (failures []string, built bool) {
 	var as3 []string
 	var api, js, page bool
 	for _, p := range changed {
@@ -314,7 +330,6 @@ func (s *Session) rebuild(ctx context.Context, changed []string) {
 			page = true
 		}
 	}
-	var failures []string
 	// No compilers: the declarations failed to compile last time, so try them again.
 	api = api || len(as3) > 0 && len(s.warms) == 0
 	if api {
@@ -332,9 +347,7 @@ func (s *Session) rebuild(ctx context.Context, changed []string) {
 	if page {
 		failures = append(failures, s.copyPage()...)
 	}
-	if len(as3) > 0 || api || js || page {
-		s.report(failures)
-	}
+	return failures, len(as3) > 0 || api || js || page
 }
 
 // rebuildAll builds everything once at the start; a failure is shown like any other.
