@@ -71,14 +71,7 @@ func TestDevLoopRebuildsReloadsAndStopsClean(t *testing.T) {
 	b := browser.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	realRoot, err := project.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	if err := CopySources(realRoot, root); err != nil {
-		t.Fatal(err)
-	}
+	realRoot, root := copyOfSources(t)
 	bin, err := serverproc.Build(ctx, realRoot, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -247,14 +240,7 @@ func childProcesses(t *testing.T) []string {
 func TestSavesRightAfterStartToTheFlashAPIAndHalfWrittenAreRebuilt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	realRoot, err := project.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	if err := CopySources(realRoot, root); err != nil {
-		t.Fatal(err)
-	}
+	_, root := copyOfSources(t)
 	log := &syncbuf.Buffer{}
 	devCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -321,4 +307,20 @@ func TestSavesRightAfterStartToTheFlashAPIAndHalfWrittenAreRebuilt(t *testing.T)
 	if ev := next(t, events, log); ev.name != "reload" {
 		t.Fatalf("after a save caught half written: %+v\n%s", ev, log)
 	}
+}
+
+// copyOfSources copies the project's sources into a temporary folder and returns the
+// project's root and the copy's.
+func copyOfSources(t *testing.T) (realRoot, root string) {
+	t.Helper()
+	var err error
+	realRoot, err = project.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root = t.TempDir()
+	if err := CopySources(realRoot, root); err != nil {
+		t.Fatal(err)
+	}
+	return realRoot, root
 }

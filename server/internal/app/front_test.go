@@ -209,14 +209,7 @@ func TestPolicyOnlyDaemon(t *testing.T) {
 		t.Errorf("something listens on -addr %s in policy-only mode", addr)
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the policy daemon did not stop")
-	}
+	waitStopped(t, done, "the policy daemon")
 }
 
 func TestRunFrontMode(t *testing.T) {
@@ -244,14 +237,7 @@ func TestRunFrontMode(t *testing.T) {
 	}
 	resp.Body.Close()
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the front did not stop")
-	}
+	waitStopped(t, done, "the front")
 }
 
 func TestFrontWarnsAboutEchoSettings(t *testing.T) {
@@ -261,5 +247,18 @@ func TestFrontWarnsAboutEchoSettings(t *testing.T) {
 	}
 	if got := echoOnlySettings(testConfig(t, "-upstream", "127.0.0.1:9")); len(got) != 0 {
 		t.Fatalf("defaults reported as set: %q", got)
+	}
+}
+
+// waitStopped waits for Run, cancelled, to return nil.
+func waitStopped(t *testing.T, done <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not stop", what)
 	}
 }
