@@ -17,10 +17,11 @@ import (
 func main() {
 	quick := flag.Bool("quick", false, "a smoke run with small counts")
 	skipNode := flag.Bool("skip-node", false, "leave out the Node ws peer")
+	idleOnly := flag.Bool("idle", false, "measure only the memory per idle connection")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := loadbench.Run(ctx, os.Stdout, loadbench.Options{Quick: *quick, SkipNode: *skipNode, Log: os.Stderr}); err != nil {
+	if err := loadbench.Run(ctx, os.Stdout, loadbench.Options{Quick: *quick, SkipNode: *skipNode, IdleOnly: *idleOnly, Log: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

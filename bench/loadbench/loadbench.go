@@ -28,6 +28,7 @@ import (
 type Options struct {
 	Quick    bool // a smoke run of a second or two (small counts), for tests
 	SkipNode bool // leave out the Node `ws` peer
+	IdleOnly bool // measure only the memory per idle connection (seconds, not minutes)
 	Log      io.Writer
 }
 
@@ -125,6 +126,10 @@ func Measure(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rep.IdleMem = append(rep.IdleMem, mem)
 	}
+	if opts.IdleOnly {
+		rep.Took = time.Since(rep.Started)
+		return rep, nil
+	}
 	for _, c := range pl.conns {
 		for _, s := range pl.sizes {
 			fmt.Fprintf(logw, "bench: %d conns, %d B\n", c, s)
@@ -189,6 +194,20 @@ func measureRow(ctx context.Context, peers []*peer, n, size int, pl plan) (Row, 
 
 // Print writes the report as aligned tables.
 func (r *Report) Print(w io.Writer) {
+	if len(r.Rows) > 0 {
+		r.printEcho(w)
+	}
+	r.printIdle(w)
+	if r.Policy.Count > 0 {
+		fmt.Fprintf(w, "\nPolicy requests (one connection each, in-band on the echo port): %.0f/s over %d requests\n",
+			r.Policy.PerSec, r.Policy.Count)
+		fmt.Fprintf(w, "(the peers serve no Flash policy; nothing to compare)\n")
+	}
+	fmt.Fprintf(w, "\nRun took %s.\n", r.Took.Round(time.Second))
+}
+
+// printEcho writes the echo rows, the goals and the CPU per message.
+func (r *Report) printEcho(w io.Writer) {
 	fmt.Fprintf(w, "Echo round trips: closed loop, one message in flight per connection, binary messages;\n"+
 		"one Go load generator (gorilla/websocket client) on the same machine; %d CPUs, %s;\n"+
 		"peers take turns in short rounds on each row. Load average at the end: %s.\n\n",
@@ -211,9 +230,12 @@ func (r *Report) Print(w io.Writer) {
 	tw.Flush()
 	r.printGoals(w)
 	r.printCPU(w)
+}
 
+// printIdle writes each peer's memory per idle connection and our ratio.
+func (r *Report) printIdle(w io.Writer) {
 	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections):\n", r.IdleConn)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	best := int64(-1)
 	for i, p := range r.Peers {
 		fmt.Fprintf(tw, "%s\t%.1f KiB\t\n", p, float64(r.IdleMem[i])/1024)
@@ -226,9 +248,6 @@ func (r *Report) Print(w io.Writer) {
 		q := float64(best) / float64(r.IdleMem[0])
 		fmt.Fprintf(w, "best peer ÷ ours: %.2f× (above 1 means we use less; goal ≥ 1.00×: %s)\n", q, verdict(q >= 1))
 	}
-	fmt.Fprintf(w, "\nPolicy requests (one connection each, in-band on the echo port): %.0f/s over %d requests\n",
-		r.Policy.PerSec, r.Policy.Count)
-	fmt.Fprintf(w, "(the peers serve no Flash policy; nothing to compare)\n\nRun took %s.\n", r.Took.Round(time.Second))
 }
 
 // printCPU writes each server's CPU time per echoed message, row by row.

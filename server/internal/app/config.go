@@ -90,7 +90,7 @@ func ParseFlags(args []string, out io.Writer) (Config, error) {
 	fs.StringVar(&bridge, "bridge-allow", "", "comma-separated host:port targets the Ruffle socket bridge (/ruffle-socket) may reach\n(setting it turns the bridge on); default: this server's port on 127.0.0.1")
 	fs.DurationVar(&c.PingInterval, "ping-interval", echo.DefaultPingInterval, "idle time before the server pings a client (negative: never)")
 	fs.DurationVar(&c.PingTimeout, "ping-timeout", echo.DefaultPingTimeout, "how long a ping may go unanswered before the client is dropped")
-	fs.DurationVar(&c.MessageTimeout, "message-timeout", echo.DefaultMessageTimeout, "how long one message may take to arrive once it has started")
+	fs.DurationVar(&c.MessageTimeout, "message-timeout", echo.DefaultMessageTimeout, "how long one message may take to arrive once it has started, or its echo to be written")
 	fs.DurationVar(&c.HandshakeTimeout, "handshake-timeout", sniff.DefaultTimeout, "one deadline from a connection's accept through its first byte and HTTP request headers\n(and for reading each later request on a kept-alive connection)")
 	fs.DurationVar(&c.PolicyTimeout, "policy-timeout", policy.DefaultTimeout, "deadline for a whole policy request and answer")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long clients get to answer close 1001")

@@ -3,23 +3,18 @@ package echo
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
-// hijacker is the ResponseWriter gorilla upgrades through. Its Hijack hands
-// gorilla a messageConn and a frame reader of ours on top of it; with
-// Upgrader.ReadBufferSize 0, gorilla reads through the reader the upgrade
-// hands it ("buffers allocated by the HTTP server are used", its documented
-// rule; the reader is as large as net/http's own, which is what that rule is
-// for), so that the message deadline sees when bytes arrive and whether any
-// are still waiting. Bytes the client sent right behind its handshake, still
-// in net/http's reader, are read first: gorilla would refuse the connection
-// if the reader it got held any.
+// hijacker is the ResponseWriter the library upgrades through. Its Hijack
+// puts a messageConn under the connection, so that the message deadline
+// sees when bytes arrive and whether any are still waiting. Bytes the
+// client sent right behind its handshake, still in net/http's reader, are
+// read first.
 type hijacker struct {
 	http.ResponseWriter
 	messageTimeout time.Duration
@@ -36,9 +31,8 @@ func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		early, _ := brw.Reader.Peek(n)
 		mc.early = bytes.Clone(early)
 	}
-	mc.frames = bufio.NewReaderSize(mc, readBufferSize)
 	w.conn = mc
-	return mc, bufio.NewReadWriter(mc.frames, brw.Writer), nil
+	return mc, brw, nil
 }
 
 // messageConn runs the message deadline: a message (or a control frame
@@ -55,12 +49,66 @@ func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 type messageConn struct {
 	net.Conn
 	timeout   time.Duration
-	frames    *bufio.Reader // what gorilla reads frames through
-	early     []byte        // bytes that came with the handshake, not read yet
-	begun     bool          // bytes of a message or control frame have arrived
-	armed     bool          // the read deadline is set
-	inMessage bool          // the echo loop is reading a data message
+	frames    *bufio.Reader  // borrowed from framePool while bytes are waiting; nil when idle
+	first     [waitSize]byte // where an idle connection's next bytes arrive
+	early     []byte         // bytes read ahead of frames: behind the handshake, or into first
+	begun     bool           // bytes of a message or control frame have arrived
+	armed     bool           // the read deadline is set
+	inMessage bool           // the echo loop is reading a data message
 }
+
+// Frame readers. An idle connection waits for its next bytes in a small
+// array of its own and holds no reader; once bytes have come it borrows one
+// from framePool, and gives it back when a message leaves nothing waiting.
+const (
+	// waitSize holds a small message whole (a 32-byte message is a 38-byte
+	// frame), so the read that ends the wait is the only one it takes.
+	waitSize = 128
+	// frameReaderSize is net/http's own size: a message up to about 4 KiB
+	// comes in one read; a larger one is read straight into its buffer.
+	frameReaderSize = 4 << 10
+)
+
+var framePool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, frameReaderSize) }}
+
+// awaitFrame blocks until the next frame's first bytes have arrived and
+// lends c a frame reader to read it through. The echo loop calls it a few
+// calls deep, so a silent connection's goroutine fits the runtime's
+// smallest stack.
+func (c *messageConn) awaitFrame() error {
+	if c.frames != nil {
+		return nil // the last read brought more than one frame
+	}
+	if len(c.early) == 0 {
+		n, err := c.Conn.Read(c.first[:])
+		if n == 0 {
+			if err == nil {
+				err = io.ErrNoProgress
+			}
+			return err
+		}
+		c.early = c.first[:n]
+		c.begun = true
+	}
+	c.frames = framePool.Get().(*bufio.Reader)
+	c.frames.Reset(c)
+	return nil
+}
+
+// releaseFrames gives the borrowed frame reader back.
+func (c *messageConn) releaseFrames() {
+	if c.frames != nil {
+		c.frames.Reset(nil)
+		framePool.Put(c.frames)
+		c.frames = nil
+	}
+}
+
+// borrowedFrames is what the library's frame reader reads from: the reader
+// c has borrowed.
+type borrowedFrames messageConn
+
+func (b *borrowedFrames) Read(p []byte) (int, error) { return b.frames.Read(p) }
 
 func (c *messageConn) Read(p []byte) (int, error) {
 	if c.begun && !c.armed {
@@ -83,10 +131,13 @@ func (c *messageConn) Read(p []byte) (int, error) {
 }
 
 // settle is called once a message, or a control frame between messages,
-// has been read: bytes still waiting are the next one's beginning, and
-// the deadline of the one read is cleared.
+// has been read: bytes still waiting are the next one's beginning (or the
+// frame reader goes back), and the deadline of the one read is cleared.
 func (c *messageConn) settle() error {
-	c.begun = c.frames.Buffered() > 0
+	c.begun = len(c.early) > 0 || c.frames.Buffered() > 0
+	if !c.begun {
+		c.releaseFrames()
+	}
 	if !c.armed {
 		return nil
 	}
@@ -101,25 +152,4 @@ func (c *messageConn) controlFrameRead() error {
 		return nil
 	}
 	return c.settle()
-}
-
-// watchControlFrames has c's ping and pong handlers settle the message
-// deadline. A ping is answered as gorilla's default handler answers it;
-// onPong tells the pinger.
-func (c *messageConn) watchControlFrames(ws *websocket.Conn, onPong func()) {
-	ws.SetPongHandler(func(string) error {
-		onPong()
-		return c.controlFrameRead()
-	})
-	ws.SetPingHandler(func(data string) error {
-		if err := c.controlFrameRead(); err != nil {
-			return err
-		}
-		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(replyTimeout))
-		var netErr net.Error
-		if errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &netErr) {
-			return nil // the connection is ending; the next read says so
-		}
-		return err
-	})
 }

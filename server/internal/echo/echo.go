@@ -2,11 +2,14 @@
 // a client sends comes back to it unchanged, with the limits an operator
 // expects on an open port.
 //
-// The WebSocket protocol is github.com/gorilla/websocket's, used through its
-// public API only: one goroutine per connection reads a message whole and
-// writes it back. This package adds the origin allowlist, subprotocol
+// The WebSocket protocol is github.com/gobwas/ws's, used through its public
+// API only (session.go): its HTTP upgrader, its frame reader (which checks
+// every header, reassembles fragments, bounds the message size and checks
+// UTF-8) and its control-frame handler (pongs, the close handshake and its
+// status-code rules). One goroutine per connection reads a message whole
+// and writes it back. This package adds the origin allowlist, subprotocol
 // choice, connection limit, idle pings (ping.go), the per-message deadline
-// (conn.go), the close codes the library leaves to us (1007, 1008, 1009)
+// (conn.go), the close codes for the rules it enforces (1007, 1008, 1009)
 // and a graceful shutdown that sends 1001 to every client.
 package echo
 
@@ -19,8 +22,9 @@ import (
 	"net/http"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	"github.com/gorilla/websocket"
 
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
@@ -50,7 +54,8 @@ type Options struct {
 	// PingTimeout drops the connection. Negative PingInterval turns pings off.
 	PingInterval, PingTimeout time.Duration
 	// MessageTimeout bounds receiving one message (or control frame) once
-	// its first byte has arrived; longer → close 1008.
+	// its first byte has arrived (longer → close 1008), and writing its
+	// echo to a client that has stopped reading (longer → dropped).
 	MessageTimeout time.Duration
 	Logger         *slog.Logger
 }
@@ -77,53 +82,36 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// goingAway is the close frame payload every client gets at shutdown.
-var goingAway = websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
+// goingAway is the close frame every client gets at shutdown.
+var goingAway = ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusGoingAway, "server shutting down")))
 
 const (
 	// controlTimeout bounds writing a ping or the shutdown close, which
-	// waits for a data write in progress to finish.
+	// waits for a data write in progress to finish, and the handshake's
+	// answer.
 	controlTimeout = 5 * time.Second
-	// replyTimeout bounds a pong, and the close frame sent just before
-	// dropping a client that broke a rule (it may well have stopped
-	// reading), as gorilla bounds its own.
+	// replyTimeout bounds a pong or a close reply, and the close frame sent
+	// just before dropping a client that broke a rule (it may well have
+	// stopped reading).
 	replyTimeout = time.Second
 )
 
-// Buffers. An idle connection holds only its frame reader; a write
-// borrows a buffer for the length of a message, and so does the echo.
-const (
-	// readBufferSize is the reader gorilla reads frames through (conn.go),
-	// held by every connection: net/http's own size, the reader gorilla's
-	// zero-ReadBufferSize rule exists to reuse (a size tuned to its
-	// present cut-off would break silently if that moved). Larger messages
-	// are read straight into the message buffer.
-	readBufferSize = 4 << 10
-	// writeBufferSize is the part of a message gorilla copies next to the
-	// frame header; the rest is written from the message itself.
-	writeBufferSize = 4 << 10
-	// maxPooledMessage keeps one huge message from pinning its buffer forever.
-	maxPooledMessage = 256 << 10
-)
+// maxPooledMessage keeps one huge message from pinning its buffer forever.
+// A message borrows a pooled buffer while it is read and echoed, and a
+// frame reader (conn.go) while its bytes are coming in: an idle connection
+// holds neither.
+const maxPooledMessage = 256 << 10
 
-var (
-	writeBufferPool websocket.BufferPool = new(sync.Pool)
-	messagePool                          = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-)
-
-// errInvalidUTF8 ends a connection that sent a text message which is not
-// UTF-8 (RFC 6455 §8.1); gorilla leaves that check to the application.
-var errInvalidUTF8 = errors.New("echo: text message is not valid UTF-8")
+var messagePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Handler serves the echo endpoint. Create it with New.
 type Handler struct {
-	opts     Options
-	upgrader websocket.Upgrader
-	sem      chan struct{} // one token per open connection (MaxConns)
-	wg       sync.WaitGroup
+	opts Options
+	sem  chan struct{} // one token per open connection (MaxConns)
+	wg   sync.WaitGroup
 
 	mu       sync.Mutex
-	conns    map[*websocket.Conn]struct{}
+	sessions map[*session]struct{}
 	shutting bool
 }
 
@@ -131,29 +119,21 @@ type Handler struct {
 func New(opts Options) *Handler {
 	opts = opts.withDefaults()
 	return &Handler{
-		opts:  opts,
-		sem:   make(chan struct{}, opts.MaxConns),
-		conns: make(map[*websocket.Conn]struct{}),
-		upgrader: websocket.Upgrader{
-			// ReadBufferSize stays 0: gorilla then reads through the
-			// reader our hijacker hands it (conn.go).
-			WriteBufferSize: writeBufferSize,
-			WriteBufferPool: writeBufferPool,
-			// The origin is checked in ServeHTTP, with logging.
-			CheckOrigin: func(*http.Request) bool { return true },
-		},
+		opts:     opts,
+		sem:      make(chan struct{}, opts.MaxConns),
+		sessions: make(map[*session]struct{}),
 	}
 }
 
 // IsUpgrade reports whether r asks for a WebSocket (Connection: upgrade and
-// Upgrade: websocket, as tokens in any case), by the library's own rule.
+// Upgrade: websocket, as tokens in any case).
 func IsUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgrade(r) }
 
 // Active is the number of open WebSocket connections.
 func (h *Handler) Active() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.conns)
+	return len(h.sessions)
 }
 
 // ServeHTTP checks r, upgrades it and echoes on a goroutine of its own.
@@ -180,41 +160,54 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var header http.Header
-	if p := SelectSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"), h.opts.Subprotocols); p != "" {
-		// With Upgrader.Subprotocols unset the library answers with this
-		// header, so the client's order decides, as documented.
-		header = http.Header{"Sec-Websocket-Protocol": {p}}
-	}
-	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
-	c, err := h.upgrader.Upgrade(hj, r, header)
+	s, err := h.upgrade(w, r)
 	if err != nil {
 		<-h.sem
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	if !h.track(c) {
+	if !h.track(s) {
 		<-h.sem
-		c.WriteControl(websocket.CloseMessage, goingAway, time.Now().Add(controlTimeout))
-		c.Close()
+		s.sendClose(goingAway, controlTimeout)
+		s.conn.Close()
 		return
 	}
-	c.SetReadLimit(h.opts.MaxMessage)
-	onPong, stopPing := h.startPinger(c, r.RemoteAddr)
-	hj.conn.watchControlFrames(c, onPong)
-	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", c.Subprotocol())
-	go h.serve(c, hj.conn, r.RemoteAddr, stopPing)
+	stopPing := h.startPinger(s, r.RemoteAddr)
+	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", s.subprotocol)
+	go h.serve(s, r.RemoteAddr, stopPing)
 }
 
-// serve echoes on c until it ends, then releases its slot.
-func (h *Handler) serve(c *websocket.Conn, mc *messageConn, remote string, stopPing func()) {
+// upgrade answers the handshake and returns the connection's session. The
+// library writes the HTTP error itself when the request is not a valid
+// WebSocket handshake; the connection is closed then.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, error) {
+	// The client's order decides among the subprotocols both sides speak.
+	chosen := SelectSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"), h.opts.Subprotocols)
+	u := ws.HTTPUpgrader{
+		Timeout:  controlTimeout,
+		Protocol: func(p string) bool { return p == chosen },
+	}
+	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
+	_, _, hs, err := u.Upgrade(r, hj)
+	if err != nil {
+		if hj.conn != nil {
+			hj.conn.Close()
+		}
+		return nil, err
+	}
+	return newSession(hj.conn, hs.Protocol, h.opts), nil
+}
+
+// serve echoes on s until it ends, then releases its slot.
+func (h *Handler) serve(s *session, remote string, stopPing func()) {
 	var err error
 	for err == nil {
-		err = h.echoMessage(c, mc)
+		err = h.echoMessage(s)
 	}
 	stopPing()
-	h.closeFor(c, err)
-	h.untrack(c)
+	s.conn.releaseFrames()
+	h.closeFor(s, err)
+	h.untrack(s)
 	<-h.sem
 	h.opts.Logger.Debug("echo: closed", "remote", remote, "err", err)
 }
@@ -222,16 +215,12 @@ func (h *Handler) serve(c *websocket.Conn, mc *messageConn, remote string, stopP
 // echoMessage reads the next message whole into a pooled buffer (bounded by
 // MaxMessage, and by MessageTimeout once it has begun) and writes it back
 // as one message of the same type. Pings, pongs and the client's close are
-// handled by the library while it reads.
-func (h *Handler) echoMessage(c *websocket.Conn, mc *messageConn) error {
+// answered while it reads.
+func (h *Handler) echoMessage(s *session) error {
 	// Wait for the next byte here, a few calls deep, rather than inside the
 	// library's frame reader: a silent connection's goroutine then fits the
-	// runtime's smallest stack (2 KiB, not 4; BenchmarkIdleConnectionMemory).
-	if _, err := mc.frames.Peek(1); err != nil {
-		return err
-	}
-	typ, rd, err := c.NextReader()
-	if err != nil {
+	// runtime's smallest stack (BenchmarkIdleConnectionMemory).
+	if err := s.conn.awaitFrame(); err != nil {
 		return err
 	}
 	buf := messagePool.Get().(*bytes.Buffer)
@@ -241,62 +230,56 @@ func (h *Handler) echoMessage(c *websocket.Conn, mc *messageConn) error {
 			messagePool.Put(buf)
 		}
 	}()
-	mc.inMessage = true
-	_, err = buf.ReadFrom(rd)
-	mc.inMessage = false
-	if err != nil {
+	op, err := s.readMessage(buf)
+	if err != nil || op == 0 { // op 0: a control frame, answered
 		return err
 	}
-	if err := mc.settle(); err != nil {
-		return err
-	}
-	if typ == websocket.TextMessage && !utf8.Valid(buf.Bytes()) {
-		return errInvalidUTF8
-	}
-	return c.WriteMessage(typ, buf.Bytes())
+	return s.writeMessage(op, buf.Bytes())
 }
 
 // closeFor tells the client why the server ends the connection, when that
-// is a rule of ours the library does not report itself: a close frame with
-// a code and a reason, written with a short deadline as the client may no
-// longer read. Protocol errors (1002), the client's own close, and a
-// message over the limit (1009) are answered by the library; writing a
-// second close frame is a no-op there (websocket.ErrCloseSent).
-func (h *Handler) closeFor(c *websocket.Conn, err error) {
-	code, reason := 0, ""
-	var netErr net.Error // gorilla hides the deadline error behind one of its own
+// is a rule of ours or one the frame reader enforces: a close frame with a
+// code and a reason, written with a short deadline as the client may no
+// longer read. The client's own close, and a close frame that breaks the
+// protocol (1002), were answered while reading; a session writes one close
+// frame at most.
+func (h *Handler) closeFor(s *session, err error) {
+	code, reason := ws.StatusCode(0), ""
+	var netErr net.Error
+	var protoErr ws.ProtocolError
 	switch {
-	case errors.Is(err, errInvalidUTF8):
-		code, reason = websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in a text message"
+	case errors.Is(err, wsutil.ErrInvalidUTF8):
+		code, reason = ws.StatusInvalidFramePayloadData, "invalid UTF-8 in a text message"
 	case errors.As(err, &netErr) && netErr.Timeout():
-		code, reason = websocket.ClosePolicyViolation, "message not received within the message timeout"
-	case errors.Is(err, websocket.ErrReadLimit):
-		// Also a length too large to be one (2^63 and up), where gorilla
-		// stops without a close frame.
-		code, reason = websocket.CloseMessageTooBig, "message too big"
+		code, reason = ws.StatusPolicyViolation, "message not received within the message timeout"
+	case errors.Is(err, wsutil.ErrMessageTooLarge), errors.Is(err, ws.ErrHeaderLengthMSB):
+		// The second is a length too large to be one (2^63 and up).
+		code, reason = ws.StatusMessageTooBig, "message too big"
+	case errors.As(err, &protoErr):
+		code, reason = ws.StatusProtocolError, protoErr.Error()
 	default:
 		return
 	}
-	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(replyTimeout))
+	s.sendClose(ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(code, reason))), replyTimeout)
 }
 
-// track registers c for Shutdown; false when already shutting down.
-func (h *Handler) track(c *websocket.Conn) bool {
+// track registers s for Shutdown; false when already shutting down.
+func (h *Handler) track(s *session) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.shutting {
 		return false
 	}
-	h.conns[c] = struct{}{}
+	h.sessions[s] = struct{}{}
 	h.wg.Add(1)
 	return true
 }
 
-func (h *Handler) untrack(c *websocket.Conn) {
+func (h *Handler) untrack(s *session) {
 	h.mu.Lock()
-	delete(h.conns, c)
+	delete(h.sessions, s)
 	h.mu.Unlock()
-	c.Close()
+	s.conn.Close()
 	h.wg.Done()
 }
 
@@ -306,20 +289,20 @@ func (h *Handler) untrack(c *websocket.Conn) {
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.shutting = true
-	conns := make([]*websocket.Conn, 0, len(h.conns))
-	for c := range h.conns {
-		conns = append(conns, c)
+	sessions := make([]*session, 0, len(h.sessions))
+	for s := range h.sessions {
+		sessions = append(sessions, s)
 	}
 	h.mu.Unlock()
 
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(controlTimeout)
+	timeout := controlTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = time.Until(deadline)
 	}
-	for _, c := range conns {
+	for _, s := range sessions {
 		go func() {
-			if c.WriteControl(websocket.CloseMessage, goingAway, deadline) != nil {
-				c.Close()
+			if s.sendClose(goingAway, timeout) != nil {
+				s.conn.Close()
 			}
 		}()
 	}
@@ -330,8 +313,8 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	for _, c := range conns {
-		c.Close()
+	for _, s := range sessions {
+		s.conn.Close()
 	}
 	<-done
 	return errors.New("echo: shutdown deadline passed; remaining connections were dropped")

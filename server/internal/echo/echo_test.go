@@ -74,24 +74,27 @@ func TestFrameRightBehindHandshake(t *testing.T) {
 	}
 }
 
-// Malformed upgrades get a clear HTTP error (RFC 6455 §4.2.2: an unsupported
-// version is answered with the versions we speak) and give their connection
-// slot back: with room for one connection, a good client still gets in.
+// Malformed upgrades get a clear HTTP error (RFC 6455 §4.4: an unsupported
+// version is answered 426 with the versions we speak) and give their
+// connection slot back: with room for one connection, a good client still
+// gets in.
 func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 	srv, h := newTestServer(t, Options{PingInterval: -1, MaxConns: 1})
 	addr := srv.Listener.Addr().String()
 	cases := []struct {
 		name, headers string
+		status        int
 		version       string // Sec-WebSocket-Version the answer must carry, if any
 	}{
-		{"version 8", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n", "13"},
-		{"no key", "Sec-WebSocket-Version: 13\r\n", ""},
-		{"empty key", "Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n", ""},
+		{"version 8", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n", http.StatusUpgradeRequired, "13"},
+		{"no version", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", http.StatusBadRequest, ""},
+		{"no key", "Sec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
+		{"empty key", "Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
 	}
 	for _, tc := range cases {
 		_, _, resp := rawws.Request(t, addr, "/", tc.headers)
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s: status %d, want 400", tc.name, resp.StatusCode)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
 		}
 		if got := resp.Header.Get("Sec-WebSocket-Version"); tc.version != "" && got != tc.version {
 			t.Errorf("%s: Sec-WebSocket-Version %q, want %q", tc.name, got, tc.version)
@@ -270,7 +273,7 @@ func TestTLSConnectionsEcho(t *testing.T) {
 	defer srv.Close()
 	d := websocket.Dialer{TLSClientConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
 	url := "wss://" + srv.Listener.Addr().String() + "/"
-	msgs := [][]byte{[]byte("tls"), bytes.Repeat([]byte("L"), 3*writeBufferSize+1), []byte("after")}
+	msgs := [][]byte{[]byte("tls"), bytes.Repeat([]byte("L"), 5*frameReaderSize+1), []byte("after")}
 	for range 3 {
 		c, _, err := d.Dial(url, nil)
 		if err != nil {
@@ -322,9 +325,69 @@ func TestInvalidUTF8TextCloses1007(t *testing.T) {
 	waitActive(t, h, 0)
 }
 
+// With pings off, a client that sends but never reads is dropped once an
+// echo has waited MessageTimeout to be written: it cannot hold the
+// connection's goroutine and buffers for ever.
+func TestClientThatStopsReadingIsDropped(t *testing.T) {
+	srv, h := newTestServer(t, Options{PingInterval: -1, MessageTimeout: 300 * time.Millisecond})
+	c, _ := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+	frame := maskedFrame(0x82, make([]byte, 512<<10))
+	go func() {
+		// Enough to fill both sides' socket buffers; the writes stop by
+		// themselves when the server drops the connection.
+		c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		for range 64 {
+			if _, err := c.Write(frame); err != nil {
+				return
+			}
+		}
+	}()
+	waitActive(t, h, 1)
+	waitActive(t, h, 0)
+}
+
+// RFC 6455 §5.5.1 and §7.4: a close frame's body is empty or a two-byte
+// code a peer may send plus a UTF-8 reason. A valid one is answered with
+// its code; an empty one with an empty close; anything else (one byte, a
+// reserved or unassigned code, a reason that is not UTF-8) fails the
+// connection with 1002. Each ends with the connection closed.
+func TestCloseFrameBodiesAreChecked(t *testing.T) {
+	srv, h := newTestServer(t, Options{PingInterval: -1})
+	code := func(c int, reason string) []byte { return append([]byte{byte(c >> 8), byte(c)}, reason...) }
+	cases := []struct {
+		name string
+		body []byte
+		want int // the code of the server's close frame (1005: none)
+	}{
+		{"normal", code(1000, "bye"), 1000},
+		{"application code", code(4000, ""), 4000},
+		{"empty", nil, websocket.CloseNoStatusReceived},
+		{"one byte", []byte{0x03}, websocket.CloseProtocolError},
+		{"code 999", code(999, ""), websocket.CloseProtocolError},
+		{"code 1005, which must not be sent", code(1005, ""), websocket.CloseProtocolError},
+		{"code 1006, which must not be sent", code(1006, ""), websocket.CloseProtocolError},
+		{"unassigned code 1016", code(1016, ""), websocket.CloseProtocolError},
+		{"reason not UTF-8", code(1000, "\xff"), websocket.CloseProtocolError},
+	}
+	for _, tc := range cases {
+		c, br := rawws.Upgrade(t, srv.Listener.Addr().String(), "/")
+		if _, err := c.Write(append(maskedText([]byte("first")), maskedFrame(0x88, tc.body)...)); err != nil {
+			t.Fatal(err)
+		}
+		if got := readServerFrame(t, br); got != "first" {
+			t.Fatalf("%s: echo %q", tc.name, got)
+		}
+		if got, reason := readClose(t, br); got != tc.want {
+			t.Errorf("%s: close %d %q, want %d", tc.name, got, reason, tc.want)
+		}
+		expectEOF(t, c, br)
+	}
+	waitActive(t, h, 0)
+}
+
 // A frame length of 2^63 (not a length a message can have) is answered
 // with close 1009 before the connection is dropped; so is a length over
-// the limit (gorilla's own answer).
+// the limit.
 func TestImpossibleLengthCloses1009(t *testing.T) {
 	srv, _ := newTestServer(t, Options{PingInterval: -1, MaxMessage: 1000})
 	for _, length := range []uint64{1 << 63, 1001} {

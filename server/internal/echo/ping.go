@@ -5,28 +5,32 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/gobwas/ws"
 )
 
-// startPinger pings c every PingInterval and drops it when the pong does not
+// pingFrame is the ping every connection gets between messages.
+var pingFrame = ws.MustCompileFrame(ws.NewPingFrame(nil))
+
+// startPinger pings s every PingInterval and drops it when the pong does not
 // come within PingTimeout (which also frees a write stuck on a client that
-// stopped reading). It is a timer, not a goroutine, between pings. onPong
-// is for c's pong handler; stop ends the pings.
-func (h *Handler) startPinger(c *websocket.Conn, remote string) (onPong, stop func()) {
+// stopped reading). It is a timer, not a goroutine, between pings; s's pongs
+// reach it through s.onPong. stop ends the pings.
+func (h *Handler) startPinger(s *session, remote string) (stop func()) {
 	if h.opts.PingInterval < 0 {
-		return func() {}, func() {}
+		return func() {}
 	}
-	p := &pinger{c: c, interval: h.opts.PingInterval, timeout: h.opts.PingTimeout, log: h.opts.Logger, remote: remote}
+	p := &pinger{s: s, interval: h.opts.PingInterval, timeout: h.opts.PingTimeout, log: h.opts.Logger, remote: remote}
+	s.onPong = p.pong
 	p.mu.Lock() // a short interval may fire before the assignment is done
 	p.t = time.AfterFunc(p.interval, p.tick)
 	p.mu.Unlock()
-	return p.pong, p.stop
+	return p.stop
 }
 
 // pinger is one connection's keep-alive: each tick either sends a ping or,
 // when the last ping is still unanswered, drops the connection.
 type pinger struct {
-	c                 *websocket.Conn
+	s                 *session
 	interval, timeout time.Duration
 	log               *slog.Logger
 	remote            string
@@ -48,14 +52,14 @@ func (p *pinger) tick() {
 	p.mu.Unlock()
 	if unanswered {
 		p.log.Debug("echo: pong not received in time, dropping", "remote", p.remote)
-		p.c.Close()
+		p.s.conn.Close()
 		return
 	}
 	// Not under mu: the write may wait up to timeout behind a data write,
 	// and the reader's pong handler must not wait with it.
-	if err := p.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(p.timeout)); err != nil {
+	if err := p.s.sendControl(pingFrame, p.timeout); err != nil {
 		p.log.Debug("echo: ping failed, dropping", "remote", p.remote, "err", err)
-		p.c.Close()
+		p.s.conn.Close()
 		return
 	}
 	p.mu.Lock()
