@@ -38,6 +38,7 @@ type plan struct {
 	rounds       int           // rounds per row; peers take turns within each
 	warm, dur    time.Duration // per round and peer
 	idleConns    int
+	idleRounds   int // fresh processes per peer for the idle memory; the median counts
 	settle       time.Duration
 	policyCount  int
 	policyWorker int
@@ -46,12 +47,12 @@ type plan struct {
 func (o Options) plan() plan {
 	if o.Quick {
 		return plan{conns: []int{1, 10}, sizes: []int{32, 4096}, rounds: 2, warm: 20 * time.Millisecond, dur: 50 * time.Millisecond,
-			idleConns: 50, settle: 50 * time.Millisecond, policyCount: 200, policyWorker: 8}
+			idleConns: 50, idleRounds: 1, settle: 50 * time.Millisecond, policyCount: 200, policyWorker: 8}
 	}
 	// 12 rounds: a multiple of the peer count (2 or 3), so each peer goes first,
 	// second and last equally often (the order in a round moves the figures).
 	return plan{conns: []int{1, 100, 1000}, sizes: []int{32, 64 << 10}, rounds: 12, warm: 100 * time.Millisecond, dur: 250 * time.Millisecond,
-		idleConns: 1000, settle: 500 * time.Millisecond, policyCount: 10000, policyWorker: 32}
+		idleConns: 1000, idleRounds: 5, settle: 500 * time.Millisecond, policyCount: 10000, policyWorker: 32}
 }
 
 // Row is one (connections, size) case, with each peer's result in peer order.
@@ -62,13 +63,14 @@ type Row struct {
 
 // Report is everything one run measured.
 type Report struct {
-	Peers    []string // Peers[0] is this server
-	Rows     []Row
-	IdleConn int
-	IdleMem  []int64 // bytes per idle connection, per peer
-	Policy   PolicyResult
-	Started  time.Time
-	Took     time.Duration
+	Peers      []string // Peers[0] is this server
+	Rows       []Row
+	IdleConn   int
+	IdleRounds int
+	IdleMem    []int64 // bytes per idle connection, per peer
+	Policy     PolicyResult
+	Started    time.Time
+	Took       time.Duration
 }
 
 // Run measures and prints the report to w.
@@ -103,13 +105,23 @@ func Measure(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	rep := &Report{Started: time.Now(), IdleConn: pl.idleConns}
+	rep := &Report{Started: time.Now(), IdleConn: pl.idleConns, IdleRounds: pl.idleRounds}
 	var peers []*peer
 	defer func() {
 		for _, p := range peers {
 			p.stop()
 		}
 	}()
+	for i, spec := range specs {
+		fmt.Fprintf(logw, "bench: building %s\n", spec.name)
+		if specs[i], err = spec.prepared(tmp); err != nil {
+			return nil, err
+		}
+		rep.Peers = append(rep.Peers, spec.name)
+	}
+	if rep.IdleMem, err = measureIdleRounds(ctx, specs, tmp, pl); err != nil {
+		return nil, err
+	}
 	for _, spec := range specs {
 		fmt.Fprintf(logw, "bench: starting %s\n", spec.name)
 		p, err := spec.start(ctx, tmp)
@@ -117,14 +129,6 @@ func Measure(ctx context.Context, opts Options) (*Report, error) {
 			return nil, err
 		}
 		peers = append(peers, p)
-		rep.Peers = append(rep.Peers, p.Name)
-	}
-	for _, p := range peers {
-		mem, err := measureIdle(ctx, p, pl.idleConns, pl.settle)
-		if err != nil {
-			return nil, fmt.Errorf("%s: idle memory: %w", p.Name, err)
-		}
-		rep.IdleMem = append(rep.IdleMem, mem)
 	}
 	if opts.IdleOnly {
 		rep.Took = time.Since(rep.Started)
@@ -145,6 +149,35 @@ func Measure(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep.Took = time.Since(rep.Started)
 	return rep, nil
+}
+
+// measureIdleRounds measures each peer's memory per idle connection
+// pl.idleRounds times, each time on a fresh process (a process keeps the
+// memory it once used), taking turns in a different order every round, and
+// returns each peer's median.
+func measureIdleRounds(ctx context.Context, specs []peerSpec, tmp string, pl plan) ([]int64, error) {
+	perPeer := make([][]int64, len(specs))
+	for round := range pl.idleRounds {
+		for k := range specs {
+			i := (k + round) % len(specs)
+			p, err := specs[i].start(ctx, tmp)
+			if err != nil {
+				return nil, err
+			}
+			mem, err := measureIdle(ctx, p, pl.idleConns, pl.settle)
+			p.stop()
+			if err != nil {
+				return nil, fmt.Errorf("%s: idle memory: %w", p.Name, err)
+			}
+			perPeer[i] = append(perPeer[i], mem)
+		}
+	}
+	medians := make([]int64, len(specs))
+	for i, ms := range perPeer {
+		slices.Sort(ms)
+		medians[i] = ms[len(ms)/2]
+	}
+	return medians, nil
 }
 
 // measureRow opens n connections to every peer and lets the peers take
@@ -234,7 +267,8 @@ func (r *Report) printEcho(w io.Writer) {
 
 // printIdle writes each peer's memory per idle connection and our ratio.
 func (r *Report) printIdle(w io.Writer) {
-	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections):\n", r.IdleConn)
+	fmt.Fprintf(w, "\nMemory per idle connection (resident memory growth over %d silent connections,\n"+
+		"median of %d rounds, each on a fresh process):\n", r.IdleConn, r.IdleRounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	best := int64(-1)
 	for i, p := range r.Peers {

@@ -81,6 +81,17 @@ func peerSpecs(ctx context.Context, opts Options) ([]peerSpec, error) {
 	return specs, nil
 }
 
+// prepared returns s with its command line made (and its binary built)
+// once, so that starting it again costs no build.
+func (s peerSpec) prepared(tmp string) (peerSpec, error) {
+	argv, env, err := s.argv(tmp)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", s.name, err)
+	}
+	s.argv = func(string) ([]string, []string, error) { return argv, env, nil }
+	return s, nil
+}
+
 // start launches the peer and waits for its "listening ADDR" line (our
 // server prints its URL instead).
 func (s peerSpec) start(ctx context.Context, tmp string) (*peer, error) {

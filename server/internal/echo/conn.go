@@ -49,7 +49,7 @@ func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 type messageConn struct {
 	net.Conn
 	timeout   time.Duration
-	frames    *bufio.Reader  // borrowed from framePool while bytes are waiting; nil when idle
+	frames    *bufio.Reader  // borrowed from framePool while a frame needs more than was read ahead
 	first     [waitSize]byte // where an idle connection's next bytes arrive
 	early     []byte         // bytes read ahead of frames: behind the handshake, or into first
 	begun     bool           // bytes of a message or control frame have arrived
@@ -58,8 +58,9 @@ type messageConn struct {
 }
 
 // Frame readers. An idle connection waits for its next bytes in a small
-// array of its own and holds no reader; once bytes have come it borrows one
-// from framePool, and gives it back when a message leaves nothing waiting.
+// array of its own and holds no reader; a frame that needs more than that
+// first read brought borrows one from framePool, given back when a message
+// leaves nothing waiting.
 const (
 	// waitSize holds a small message whole (a 32-byte message is a 38-byte
 	// frame), so the read that ends the wait is the only one it takes.
@@ -71,27 +72,22 @@ const (
 
 var framePool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, frameReaderSize) }}
 
-// awaitFrame blocks until the next frame's first bytes have arrived and
-// lends c a frame reader to read it through. The echo loop calls it a few
-// calls deep, so a silent connection's goroutine fits the runtime's
-// smallest stack.
+// awaitFrame blocks until the next frame's first bytes have arrived. The
+// echo loop calls it a few calls deep, so a silent connection's goroutine
+// fits the runtime's smallest stack.
 func (c *messageConn) awaitFrame() error {
-	if c.frames != nil {
+	if c.frames != nil || len(c.early) > 0 {
 		return nil // the last read brought more than one frame
 	}
-	if len(c.early) == 0 {
-		n, err := c.Conn.Read(c.first[:])
-		if n == 0 {
-			if err == nil {
-				err = io.ErrNoProgress
-			}
-			return err
+	n, err := c.Conn.Read(c.first[:])
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
 		}
-		c.early = c.first[:n]
-		c.begun = true
+		return err
 	}
-	c.frames = framePool.Get().(*bufio.Reader)
-	c.frames.Reset(c)
+	c.early = c.first[:n]
+	c.begun = true
 	return nil
 }
 
@@ -104,11 +100,26 @@ func (c *messageConn) releaseFrames() {
 	}
 }
 
-// borrowedFrames is what the library's frame reader reads from: the reader
-// c has borrowed.
+// borrowedFrames is what the library's frame reader reads from: the bytes
+// read ahead (a small message is often all there), then a frame reader
+// borrowed for the rest. Bytes stay in order: a reader is borrowed only
+// once those read ahead are used up, and none are read ahead while one is
+// held.
 type borrowedFrames messageConn
 
-func (b *borrowedFrames) Read(p []byte) (int, error) { return b.frames.Read(p) }
+func (b *borrowedFrames) Read(p []byte) (int, error) {
+	if b.frames == nil {
+		if len(b.early) > 0 {
+			n := copy(p, b.early)
+			b.early = b.early[n:]
+			b.begun = true
+			return n, nil
+		}
+		b.frames = framePool.Get().(*bufio.Reader)
+		b.frames.Reset((*messageConn)(b))
+	}
+	return b.frames.Read(p)
+}
 
 func (c *messageConn) Read(p []byte) (int, error) {
 	if c.begun && !c.armed {
@@ -116,12 +127,6 @@ func (c *messageConn) Read(p []byte) (int, error) {
 		if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
 			return 0, err
 		}
-	}
-	if len(c.early) > 0 {
-		n := copy(p, c.early)
-		c.early = c.early[n:]
-		c.begun = true
-		return n, nil
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
@@ -134,7 +139,7 @@ func (c *messageConn) Read(p []byte) (int, error) {
 // has been read: bytes still waiting are the next one's beginning (or the
 // frame reader goes back), and the deadline of the one read is cleared.
 func (c *messageConn) settle() error {
-	c.begun = len(c.early) > 0 || c.frames.Buffered() > 0
+	c.begun = len(c.early) > 0 || c.frames != nil && c.frames.Buffered() > 0
 	if !c.begun {
 		c.releaseFrames()
 	}
