@@ -55,7 +55,8 @@ type Options struct {
 	PingInterval, PingTimeout time.Duration
 	// MessageTimeout bounds receiving one message (or control frame) once
 	// its first byte has arrived (longer → close 1008), and writing its
-	// echo to a client that has stopped reading (longer → dropped).
+	// echo to a client that has stopped reading (dropped after between
+	// half and all of it).
 	MessageTimeout time.Duration
 	Logger         *slog.Logger
 }

@@ -36,8 +36,9 @@ type session struct {
 	// writeTimeout bounds writing one echo to a client that stopped reading.
 	writeTimeout time.Duration
 
-	wmu       sync.Mutex
-	closeSent bool
+	wmu           sync.Mutex
+	closeSent     bool
+	writeDeadline time.Time // the connection's write deadline now
 	header    headerBytes
 	scratch   [ws.MaxHeaderSize]byte
 }
@@ -126,11 +127,24 @@ func (s *session) writeMessage(op ws.OpCode, buf []byte) error {
 	}
 	start := headerRoom - s.header.n
 	copy(buf[start:], s.header.b[:s.header.n])
-	if err := s.conn.Conn.SetWriteDeadline(time.Now().Add(s.writeTimeout)); err != nil {
+	if err := s.extendWriteDeadline(); err != nil {
 		return err
 	}
 	_, err := s.conn.Conn.Write(buf[start:])
 	return err
+}
+
+// extendWriteDeadline moves the write deadline to writeTimeout from now
+// when less than half of that is left: an echo may wait between half and
+// all of writeTimeout, and a busy connection resets its deadline (a timer
+// in the runtime) about once per half, not for every message.
+func (s *session) extendWriteDeadline() error {
+	now := time.Now()
+	if s.writeDeadline.Sub(now) >= s.writeTimeout/2 {
+		return nil
+	}
+	s.writeDeadline = now.Add(s.writeTimeout)
+	return s.conn.Conn.SetWriteDeadline(s.writeDeadline)
 }
 
 // sendControl writes a ping or pong frame within timeout.
@@ -156,7 +170,8 @@ func (s *session) sendClose(frame []byte, timeout time.Duration) error {
 }
 
 func (s *session) writeWithin(frame []byte, timeout time.Duration) error {
-	if err := s.conn.Conn.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+	s.writeDeadline = time.Now().Add(timeout)
+	if err := s.conn.Conn.SetWriteDeadline(s.writeDeadline); err != nil {
 		return err
 	}
 	_, err := s.conn.Conn.Write(frame)
