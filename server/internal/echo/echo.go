@@ -161,9 +161,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s, err := h.upgrade(w, r)
+	s, conn, err := h.upgrade(w, r)
 	if err != nil {
+		// The slot goes back before the connection closes: a client that
+		// sees its refusal end can have the slot at once.
 		<-h.sem
+		if conn != nil {
+			conn.Close()
+		}
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
@@ -178,10 +183,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go h.serve(s, r.RemoteAddr, stopPing)
 }
 
-// upgrade answers the handshake and returns the connection's session. The
-// library writes the HTTP error itself when the request is not a valid
-// WebSocket handshake; the connection is closed then.
-func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, error) {
+// upgrade answers the handshake and returns the connection's session. When
+// the request is not a valid WebSocket handshake the library has written
+// the HTTP error itself; the hijacked connection, if any, is returned for
+// the caller to close.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, net.Conn, error) {
 	// The client's order decides among the subprotocols both sides speak.
 	chosen := SelectSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"), h.opts.Subprotocols)
 	u := ws.HTTPUpgrader{
@@ -191,12 +197,12 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, err
 	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
 	_, _, hs, err := u.Upgrade(r, hj)
 	if err != nil {
-		if hj.conn != nil {
-			hj.conn.Close()
+		if hj.conn == nil {
+			return nil, nil, err
 		}
-		return nil, err
+		return nil, hj.conn, err
 	}
-	return newSession(hj.conn, hs.Protocol, h.opts), nil
+	return newSession(hj.conn, hs.Protocol, h.opts), hj.conn, nil
 }
 
 // serve echoes on s until it ends, then releases its slot.

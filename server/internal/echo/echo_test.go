@@ -92,7 +92,10 @@ func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 		{"empty key", "Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
 	}
 	for _, tc := range cases {
-		_, _, resp := rawws.Request(t, addr, "/", tc.headers)
+		c, br, resp := rawws.Request(t, addr, "/", tc.headers)
+		// The refused connection is closed once its slot is free again.
+		io.Copy(io.Discard, resp.Body)
+		expectEOF(t, c, br)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
 		}
