@@ -39,8 +39,8 @@ type session struct {
 	wmu           sync.Mutex
 	closeSent     bool
 	writeDeadline time.Time // the connection's write deadline now
-	header    headerBytes
-	scratch   [ws.MaxHeaderSize]byte
+	header        headerBytes
+	scratch       [ws.MaxHeaderSize]byte
 }
 
 func newSession(c *messageConn, subprotocol string, opts Options) *session {
