@@ -197,7 +197,7 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, net
 	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
 	_, _, hs, err := u.Upgrade(r, hj)
 	if err != nil {
-		if hj.conn == nil {
+		if hj.conn == nil { // not hijacked: a nil *messageConn is no nil net.Conn
 			return nil, nil, err
 		}
 		return nil, hj.conn, err
@@ -205,7 +205,7 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, net
 	return newSession(hj.conn, hs.Protocol, h.opts), hj.conn, nil
 }
 
-// serve echoes on s until it ends, then releases its slot.
+// serve echoes on s until it ends, then releases its slot and connection.
 func (h *Handler) serve(s *session, remote string, stopPing func()) {
 	var err error
 	for err == nil {
@@ -215,7 +215,6 @@ func (h *Handler) serve(s *session, remote string, stopPing func()) {
 	s.conn.releaseFrames()
 	h.closeFor(s, err)
 	h.untrack(s)
-	<-h.sem
 	h.opts.Logger.Debug("echo: closed", "remote", remote, "err", err)
 }
 
@@ -282,10 +281,13 @@ func (h *Handler) track(s *session) bool {
 	return true
 }
 
+// untrack forgets s and gives its slot back, then closes its connection:
+// a client that sees its connection end can have the slot at once.
 func (h *Handler) untrack(s *session) {
 	h.mu.Lock()
 	delete(h.sessions, s)
 	h.mu.Unlock()
+	<-h.sem
 	s.conn.Close()
 	h.wg.Done()
 }
