@@ -16,6 +16,7 @@ package echo
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net"
@@ -147,6 +148,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "WebSocket needs HTTP/1.1 or later", http.StatusHTTPVersionNotSupported)
 		return
 	}
+	if !validKey(r.Header.Get("Sec-WebSocket-Key")) {
+		// RFC 6455 §4.2.1; the library checks only the length. Closed, as
+		// the library closes the connections it refuses.
+		w.Header().Set("Connection", "close")
+		http.Error(w, "Sec-WebSocket-Key must be 16 bytes in base64", http.StatusBadRequest)
+		return
+	}
 	if origin := r.Header.Get("Origin"); !h.opts.Origins.Allowed(origin) {
 		log.Warn("echo: origin refused", "remote", r.RemoteAddr, "origin", origin, "host", r.Host)
 		http.Error(w, "origin not allowed", http.StatusForbidden)
@@ -181,6 +189,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stopPing := h.startPinger(s, r.RemoteAddr)
 	log.Debug("echo: open", "remote", r.RemoteAddr, "subprotocol", s.subprotocol)
 	go h.serve(s, r.RemoteAddr, stopPing)
+}
+
+// validKey reports whether key is base64 for 16 bytes, as a client's
+// Sec-WebSocket-Key must be.
+func validKey(key string) bool {
+	b, err := base64.StdEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
 }
 
 // upgrade answers the handshake and returns the connection's session. When

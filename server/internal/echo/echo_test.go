@@ -90,6 +90,8 @@ func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 		{"no version", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", http.StatusBadRequest, ""},
 		{"no key", "Sec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
 		{"empty key", "Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
+		{"key of the right length, not base64", "Sec-WebSocket-Key: ########################\r\nSec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
+		{"key for 15 bytes", "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAA\r\nSec-WebSocket-Version: 13\r\n", http.StatusBadRequest, ""},
 	}
 	for _, tc := range cases {
 		c, br, resp := rawws.Request(t, addr, "/", tc.headers)
