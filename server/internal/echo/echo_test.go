@@ -42,7 +42,7 @@ func waitActive(tb testing.TB, h *Handler, n int) {
 
 // A client may send its first frame in the same packet as its handshake;
 // those bytes sit in net/http's buffer at the upgrade and must be echoed
-// (gorilla alone would drop such a connection).
+// (gorilla, the echo's library before, dropped such a connection).
 func TestFrameRightBehindHandshake(t *testing.T) {
 	srv, _ := newTestServer(t, Options{PingInterval: -1})
 	addr := srv.Listener.Addr().String()
