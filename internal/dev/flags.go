@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/web-socket-js/web-socket-js/internal/commalist"
 )
 
 // serverFlags is SERVE_FLAGS taken apart: dev keeps the public address for its front,
@@ -44,9 +46,9 @@ func parseServerFlags(args []string, defaultAddr string) (serverFlags, error) {
 		case "page":
 			f.page = value
 		case "origins":
-			f.origins = append(f.origins, splitComma(value)...)
+			f.origins = append(f.origins, commalist.Split(value)...)
 		case "bridge-allow":
-			f.bridge = append(f.bridge, splitComma(value)...)
+			f.bridge = append(f.bridge, commalist.Split(value)...)
 		case "dist":
 			return f, fmt.Errorf("SERVE_FLAGS: dev serves its own build; -dist is not for dev")
 		case "tls-cert", "tls-key":
@@ -56,16 +58,6 @@ func parseServerFlags(args []string, defaultAddr string) (serverFlags, error) {
 		}
 	}
 	return f, nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // frontOrigins are the origins a page served by the front at bound has: the host as

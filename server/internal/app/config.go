@@ -11,9 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/web-socket-js/web-socket-js/internal/commalist"
 	"github.com/web-socket-js/web-socket-js/server/internal/echo"
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
@@ -131,7 +131,7 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 			return fmt.Errorf("-policy-addr %q: %v", c.PolicyAddr, err)
 		}
 	}
-	c.Origins = splitComma(origins)
+	c.Origins = commalist.Split(origins)
 	if err = origin.CheckPatterns(c.Origins); err != nil {
 		return fmt.Errorf("-origins: %v", err)
 	}
@@ -145,8 +145,8 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 			return fmt.Errorf("-policy-ports: %v", err)
 		}
 	}
-	c.Subprotocols = splitComma(protos)
-	c.BridgeAllow = splitComma(bridge)
+	c.Subprotocols = commalist.Split(protos)
+	c.BridgeAllow = commalist.Split(bridge)
 	for _, t := range c.BridgeAllow {
 		if _, p, err := net.SplitHostPort(t); err != nil || p == "" {
 			return fmt.Errorf("-bridge-allow: %q is not host:port", t)
@@ -165,16 +165,6 @@ func (c *Config) fill(origins, domains, ports, protos, bridge, level string) err
 		return fmt.Errorf("-max-conns must be positive, got %d", c.MaxConns)
 	}
 	return c.Limits.check()
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // defaultPolicy fills the policy lists left empty, from the bound address.

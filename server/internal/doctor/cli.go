@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/web-socket-js/web-socket-js/internal/commalist"
 )
 
 // Exit codes of `server doctor`.
@@ -77,11 +79,7 @@ func parseArgs(args []string, stderr io.Writer) (Options, bool, error) {
 		return o, false, fmt.Errorf("want exactly one ws:// or wss:// URL after the flags, got %d arguments", fs.NArg())
 	}
 	o.URL = fs.Arg(0)
-	for _, p := range strings.Split(protocols, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			o.Protocols = append(o.Protocols, p)
-		}
-	}
+	o.Protocols = commalist.Split(protocols)
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
