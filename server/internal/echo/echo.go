@@ -169,13 +169,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s, conn, err := h.upgrade(w, r)
+	s, hijacked, err := h.upgrade(w, r)
 	if err != nil {
 		// The slot goes back before the connection closes: a client that
 		// sees its refusal end can have the slot at once.
 		<-h.sem
-		if conn != nil {
-			conn.Close()
+		if hijacked != nil {
+			hijacked.Close()
 		}
 		log.Info("echo: handshake failed", "remote", r.RemoteAddr, "err", err)
 		return
@@ -202,7 +202,7 @@ func validKey(key string) bool {
 // the request is not a valid WebSocket handshake the library has written
 // the HTTP error itself; the hijacked connection, if any, is returned for
 // the caller to close.
-func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, net.Conn, error) {
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, *messageConn, error) {
 	// The client's order decides among the subprotocols both sides speak.
 	chosen := SelectSubprotocol(r.Header.Values("Sec-WebSocket-Protocol"), h.opts.Subprotocols)
 	u := ws.HTTPUpgrader{
@@ -212,9 +212,6 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*session, net
 	hj := &hijacker{ResponseWriter: w, messageTimeout: h.opts.MessageTimeout}
 	_, _, hs, err := u.Upgrade(r, hj)
 	if err != nil {
-		if hj.conn == nil { // not hijacked: a nil *messageConn is no nil net.Conn
-			return nil, nil, err
-		}
 		return nil, hj.conn, err
 	}
 	return newSession(hj.conn, hs.Protocol, h.opts), hj.conn, nil

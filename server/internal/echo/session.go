@@ -40,7 +40,6 @@ type session struct {
 	closeSent     bool
 	writeDeadline time.Time // the connection's write deadline now
 	header        headerBytes
-	scratch       [ws.MaxHeaderSize]byte
 }
 
 func newSession(c *messageConn, subprotocol string, opts Options) *session {
@@ -122,7 +121,7 @@ func (s *session) writeMessage(op ws.OpCode, buf []byte) error {
 		return errCloseSent
 	}
 	h := ws.Header{Fin: true, OpCode: op, Length: int64(len(buf) - headerRoom)}
-	if err := ws.WriteHeaderBuffer(&s.header, h, s.scratch[:]); err != nil {
+	if err := ws.WriteHeaderBuffer(&s.header, h, s.header.b[:]); err != nil {
 		return err
 	}
 	start := headerRoom - s.header.n
@@ -178,13 +177,14 @@ func (s *session) writeWithin(frame []byte, timeout time.Duration) error {
 	return err
 }
 
-// headerBytes receives the frame header the library encodes.
+// headerBytes is where the library encodes a frame header (in b) and then
+// writes it (the same bytes, so only their length is taken).
 type headerBytes struct {
 	b [ws.MaxHeaderSize]byte
 	n int
 }
 
 func (h *headerBytes) Write(p []byte) (int, error) {
-	h.n = copy(h.b[:], p)
+	h.n = len(p)
 	return h.n, nil
 }
