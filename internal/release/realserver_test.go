@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/proctest"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 )
 
 // The repository's real server, built the way a release builds it for this
@@ -69,12 +69,8 @@ func runBuiltServer(t *testing.T, bin, version string) {
 	if m[1] != version {
 		t.Errorf("the banner says version %q, want the stamped %q", m[1], version)
 	}
-	c, err := net.Dial("tcp", m[2])
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, m[2])
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "<policy-file-request/>\x00")
 	got, err := io.ReadAll(c)
 	if err != nil || !strings.Contains(string(got), "<cross-domain-policy>") {

@@ -8,7 +8,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
-	"time"
+
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 )
 
 // Upgrade performs the opening handshake for path on addr and returns the raw connection
@@ -27,12 +28,7 @@ func Upgrade(t testing.TB, addr, path string) (net.Conn, *bufio.Reader) {
 // positioned after the response, and the response.
 func Request(t testing.TB, addr, path, headers string) (net.Conn, *bufio.Reader, *http.Response) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := tcpclient.Dial(t, addr)
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n", path, addr, headers)
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)

@@ -20,11 +20,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
-
 	"github.com/coder/websocket"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/testcert"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
@@ -137,12 +137,8 @@ func TestGoClientEcho(t *testing.T) {
 // readAll reads everything from a fresh connection to addr after sending req.
 func readAll(t *testing.T, addr, req string) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, req)
 	got, err := io.ReadAll(c)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
@@ -35,12 +36,8 @@ import (
 // Host and Origin headers (Origin omitted when "") and returns the status.
 func upgradeStatus(t *testing.T, addr, path, host, origin string) int {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if origin != "" {
 		origin = "Origin: " + origin + "\r\n"
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/rawws"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 )
 
 func newTestServer(tb testing.TB, opts Options) (*httptest.Server, *Handler) {
@@ -46,12 +47,8 @@ func waitActive(tb testing.TB, h *Handler, n int) {
 func TestFrameRightBehindHandshake(t *testing.T) {
 	srv, _ := newTestServer(t, Options{PingInterval: -1})
 	addr := srv.Listener.Addr().String()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 
 	var req bytes.Buffer
 	fmt.Fprintf(&req, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
@@ -113,12 +110,8 @@ func TestBadHandshakesAreRefusedAndFreeTheirSlot(t *testing.T) {
 // upgrade is refused with a reason, not switched.
 func TestHTTP10UpgradeIsRefused(t *testing.T) {
 	srv, h := newTestServer(t, Options{PingInterval: -1})
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, srv.Listener.Addr().String())
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(c, "GET / HTTP/1.0\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", srv.Listener.Addr())
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 	"github.com/web-socket-js/web-socket-js/server/internal/front"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	for _, size := range []int{32, 64 << 10} {
 		for _, target := range []struct{ name, addr string }{{"direct", echo}, {"relay", relayed}} {
 			b.Run(target.name+"/"+byteSize(size), func(b *testing.B) {
-				c := dialT(b, target.addr)
+				c := tcpclient.Dial(b, target.addr)
 				msg, got := make([]byte, size), make([]byte, size)
 				b.SetBytes(int64(size))
 				b.ResetTimer()

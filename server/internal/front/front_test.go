@@ -14,6 +14,7 @@ import (
 	"github.com/pires/go-proxyproto"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpserver"
 	"github.com/web-socket-js/web-socket-js/server/internal/front"
 )
@@ -61,20 +62,9 @@ func startRelay(t testing.TB, o front.Options) (*front.Relay, string) {
 	return r, ln.Addr().String()
 }
 
-func dialT(t testing.TB, addr string) *net.TCPConn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	return c.(*net.TCPConn)
-}
-
 func TestRelaysBothWaysAndHalfClose(t *testing.T) {
 	_, addr := startRelay(t, front.Options{Upstream: upstream(t, echoUpstream)})
-	c := dialT(t, addr)
+	c := tcpclient.Dial(t, addr)
 	msg := strings.Repeat("0123456789", 20000) // more than one buffer
 	go func() {
 		io.WriteString(c, msg)
@@ -94,7 +84,7 @@ func TestUpstreamDownClosesTheClient(t *testing.T) {
 	down := ln.Addr().String()
 	ln.Close()
 	r, addr := startRelay(t, front.Options{Upstream: down})
-	c := dialT(t, addr)
+	c := tcpclient.Dial(t, addr)
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
 		t.Fatalf("read %d bytes, %v; want the connection closed", n, err)
@@ -116,13 +106,13 @@ func waitActive(t *testing.T, r *front.Relay, n int) {
 
 func TestConnectionLimit(t *testing.T) {
 	r, addr := startRelay(t, front.Options{Upstream: upstream(t, echoUpstream), MaxConns: 1})
-	first := dialT(t, addr)
+	first := tcpclient.Dial(t, addr)
 	io.WriteString(first, "x")
 	if _, err := io.ReadFull(first, make([]byte, 1)); err != nil {
 		t.Fatal(err)
 	}
 	waitActive(t, r, 1)
-	second := dialT(t, addr)
+	second := tcpclient.Dial(t, addr)
 	if n, err := second.Read(make([]byte, 1)); n != 0 || err == nil {
 		t.Fatalf("second connection over the limit: read %d, %v; want it closed", n, err)
 	}
@@ -146,7 +136,7 @@ func TestIdleTimeoutCountsBothDirections(t *testing.T) {
 		io.Copy(io.Discard, c)
 	})
 	_, addr := startRelay(t, front.Options{Upstream: talker, IdleTimeout: idle})
-	c := dialT(t, addr)
+	c := tcpclient.Dial(t, addr)
 	got := make([]byte, 20)
 	if _, err := io.ReadFull(c, got); err != nil {
 		t.Fatalf("a connection active one way was cut: %v", err)
@@ -173,7 +163,7 @@ func TestProxyProtocolHeaders(t *testing.T) {
 				io.WriteString(c, rest)
 			})
 			_, addr := startRelay(t, front.Options{Upstream: up, ProxyProtocol: v})
-			c := dialT(t, addr)
+			c := tcpclient.Dial(t, addr)
 			io.WriteString(c, "hello!")
 			got := make([]byte, 6)
 			if _, err := io.ReadFull(c, got); err != nil || string(got) != "hello!" {
@@ -193,7 +183,7 @@ func TestProxyProtocolHeaders(t *testing.T) {
 
 func TestShutdownWaitsThenCloses(t *testing.T) {
 	r, addr := startRelay(t, front.Options{Upstream: upstream(t, echoUpstream)})
-	c := dialT(t, addr)
+	c := tcpclient.Dial(t, addr)
 	io.WriteString(c, "x")
 	io.ReadFull(c, make([]byte, 1))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -209,7 +199,7 @@ func TestShutdownWaitsThenCloses(t *testing.T) {
 		t.Fatalf("after Shutdown: read %d, %v; want closed", n, err)
 	}
 	// A connection after shutdown is closed at once.
-	late := dialT(t, addr)
+	late := tcpclient.Dial(t, addr)
 	if n, err := late.Read(make([]byte, 1)); n != 0 || err == nil {
 		t.Fatalf("connection after Shutdown: read %d, %v", n, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 )
 
 func TestXMLExactBytes(t *testing.T) {
@@ -157,12 +158,8 @@ func startServer(t *testing.T, timeout time.Duration) string {
 // until the server closes. The 10 s bound only stops a broken test.
 func exchange(t *testing.T, addr string, pause time.Duration, parts ...string) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tcpclient.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	go func() {
 		for _, p := range parts {
 			if _, err := c.Write([]byte(p)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/web-socket-js/web-socket-js/internal/testkit/leakcheck"
+	"github.com/web-socket-js/web-socket-js/internal/testkit/tcpclient"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 )
 
@@ -57,11 +58,8 @@ func startMixed(t *testing.T, timeout time.Duration) string {
 func TestOnePortServesPolicyAndHTTP(t *testing.T) {
 	addr := startMixed(t, 2*time.Second)
 
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := tcpclient.Dial(t, addr)
+	defer c.Close()
 	io.WriteString(c, policy.Request)
 	got, err := io.ReadAll(c)
 	c.Close()
@@ -82,12 +80,7 @@ func TestOnePortServesPolicyAndHTTP(t *testing.T) {
 
 func TestSilentConnectionIsClosed(t *testing.T) {
 	addr := startMixed(t, 200*time.Millisecond)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := tcpclient.Dial(t, addr)
 	n, err := c.Read(make([]byte, 1))
 	var ne net.Error
 	if n != 0 || errors.As(err, &ne) && ne.Timeout() {
@@ -254,12 +247,8 @@ func TestConnPassesThroughTCPMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inner.Close()
-	client, err := net.Dial("tcp", inner.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := tcpclient.Dial(t, inner.Addr().String())
 	defer client.Close()
-	client.SetDeadline(time.Now().Add(10 * time.Second))
 	srv, err := inner.Accept()
 	if err != nil {
 		t.Fatal(err)
