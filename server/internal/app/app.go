@@ -20,7 +20,6 @@ import (
 	"github.com/web-socket-js/web-socket-js/server/internal/origin"
 	"github.com/web-socket-js/web-socket-js/server/internal/policy"
 	"github.com/web-socket-js/web-socket-js/server/internal/ratelog"
-	"github.com/web-socket-js/web-socket-js/server/internal/sniff"
 )
 
 // Paths the server answers on.
@@ -66,18 +65,15 @@ var ErrUsage = errors.New("usage")
 
 // Server is a running server. Build it with Start.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	ln       *sniff.Listener
-	policyLn net.Listener
-	http     *http.Server
-	echo     *echo.Handler
-	policy   *policy.Server
-	tls      bool
+	listening
+	cfg    Config
+	log    *slog.Logger
+	http   *http.Server
+	echo   *echo.Handler
+	policy *policy.Server
+	tls    bool
 
 	baseCancel context.CancelFunc
-	done       chan struct{}
-	err        error
 }
 
 // Start binds the listeners and serves in the background until ctx ends;
@@ -118,7 +114,7 @@ func build(cfg Config, log *slog.Logger, inner net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-origins: %v", err)
 	}
-	s := &Server{cfg: cfg, log: log, done: make(chan struct{})}
+	s := &Server{listening: listening{done: make(chan struct{})}, cfg: cfg, log: log}
 	s.policy = policyServer(cfg, xml, log)
 	s.echo = echo.New(echo.Options{
 		Origins:        origins,
@@ -252,24 +248,6 @@ func interfaceIPs() []net.IP {
 		}
 	}
 	return ips
-}
-
-// Wait blocks until the server has shut down and returns why it stopped
-// serving (nil after a requested shutdown).
-func (s *Server) Wait() error {
-	<-s.done
-	return s.err
-}
-
-// Addr is the bound host:port of the main listener.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
-
-// PolicyAddr is the standalone policy listener's address, or "".
-func (s *Server) PolicyAddr() string {
-	if s.policyLn == nil {
-		return ""
-	}
-	return s.policyLn.Addr().String()
 }
 
 // URL is the try-it page's address.

@@ -18,14 +18,11 @@ import (
 // answered, every other connection is relayed to the upstream. Build it with
 // StartFront.
 type Front struct {
-	cfg      Config
-	log      *slog.Logger
-	ln       *sniff.Listener
-	policyLn net.Listener
-	policy   *policy.Server
-	relay    *front.Relay
-	done     chan struct{}
-	err      error
+	listening
+	cfg    Config
+	log    *slog.Logger
+	policy *policy.Server
+	relay  *front.Relay
 }
 
 // StartFront binds the listeners and serves until ctx ends; Wait returns once
@@ -49,7 +46,7 @@ func StartFront(ctx context.Context, cfg Config, log *slog.Logger) (*Front, erro
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	f := &Front{cfg: cfg, log: log, relay: relay, done: make(chan struct{})}
+	f := &Front{listening: listening{done: make(chan struct{})}, cfg: cfg, log: log, relay: relay}
 	bound := inner.Addr().(*net.TCPAddr)
 	host, _, _ := net.SplitHostPort(cfg.Addr)
 	domains, ports := defaultPolicy(host, bound.Port, cfg.PolicyDomains, cfg.PolicyPorts)
@@ -120,24 +117,6 @@ func (f *Front) shutdown() {
 	f.relay.Shutdown(ctx)
 	f.policy.Wait()
 	f.log.Info("stopped")
-}
-
-// Wait blocks until the front has shut down and returns why it stopped
-// serving (nil after a requested shutdown).
-func (f *Front) Wait() error {
-	<-f.done
-	return f.err
-}
-
-// Addr is the bound host:port of the public listener.
-func (f *Front) Addr() string { return f.ln.Addr().String() }
-
-// PolicyAddr is the standalone policy listener's address, or "".
-func (f *Front) PolicyAddr() string {
-	if f.policyLn == nil {
-		return ""
-	}
-	return f.policyLn.Addr().String()
 }
 
 // listenPolicy binds a standalone policy listener.
